@@ -1,0 +1,36 @@
+# The commands the README names. Each sets up what it needs on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint bench sandbox clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv lint
+	$(BIN)/python -m pytest -q
+
+bench: venv
+	$(BIN)/python -m bench.run_all
+
+# The Odoo sandbox on :8069 (version 17, in-memory, demo seed); credentials come from the environment.
+sandbox: venv
+	$(BIN)/python -m retail_sync.sandbox odoo --port 8069 --version $${ODOO_VERSION:-17} --seed demo
+
+demo: venv
+	$(BIN)/python -m retail_sync.demo
+
+clean:
+	rm -rf $(VENV) .airflow .demo .bench .pytest_cache .ruff_cache

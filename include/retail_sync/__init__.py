@@ -1,0 +1,1 @@
+"""retail-sync: storefronts, payment providers and Odoo kept in step by Airflow."""

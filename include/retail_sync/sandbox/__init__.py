@@ -1,0 +1,1 @@
+"""Sandbox servers that speak the wire protocols of the systems retail-sync talks to."""

@@ -1,0 +1,1 @@
+"""An Odoo 17/18/19-compatible external-API server on a real SQL database."""

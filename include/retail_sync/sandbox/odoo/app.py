@@ -1,0 +1,143 @@
+"""The Odoo sandbox as an ASGI app: Odoo's routes, plus `/sandbox/...` to operate it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..admin import admin_routes
+from ..faults import CallStats, FaultInjector, FaultPlan
+from .database import Database
+from .protocols.json2 import handle_json2, wrong_route
+from .protocols.jsonrpc import BadEnvelope, handle_jsonrpc, parse_envelope
+from .protocols.web import Sessions, handle_authenticate, handle_call_kw, handle_destroy
+from .protocols.xmlrpc import handle_xmlrpc
+from .seed import SEEDS, SeedCredentials
+from .service import OdooService
+
+PROXY_FAULTS = {"429": "Too Many Requests", "502": "Bad Gateway", "503": "Service Unavailable",
+                "504": "Gateway Timeout"}
+
+
+class OdooSandbox:
+    def __init__(self, version: int, db_url: str = "sqlite://", databases: tuple[str, ...] = ("odoo",),
+                 seed: str = "demo", credentials: SeedCredentials | None = None, faults: FaultPlan | None = None):
+        if version not in (17, 18, 19):
+            raise ValueError("the Odoo sandbox emulates versions 17, 18 and 19")
+        if len(databases) > 1 and "{db}" not in db_url and db_url not in ("sqlite://", "sqlite:///:memory:"):
+            raise ValueError("to serve several databases put {db} in the database URL")
+        self.version = version
+        self.credentials = credentials or SeedCredentials(admin_password="admin")
+        seeder = SEEDS[seed]
+        self.databases = {
+            name: Database(name, db_url.replace("{db}", name), version, lambda env: seeder(env, self.credentials))
+            for name in databases
+        }
+        self.faults = FaultInjector(faults)
+        self.stats = CallStats()
+        self.service = OdooService(version, self.databases, self.stats)
+        self.sessions = Sessions()
+        for db in self.databases.values():
+            db.ensure_schema()
+
+    def reset(self) -> None:
+        for db in self.databases.values():
+            db.reset()
+        self.sessions.clear()
+        self.service.forget_credentials()
+        self.stats.reset()
+
+
+def create_app(sandbox: OdooSandbox) -> Starlette:
+    service = sandbox.service
+
+    async def guarded(handler: Callable[[str | None], tuple[Response, int]]) -> Response:
+        """Apply the fault plan around one RPC request: proxy errors, in-band failures, latency."""
+        fault = sandbox.faults.draw()
+        after_commit = sandbox.faults.plan.after_commit and fault in ("502", "503", "504")
+        if fault in PROXY_FAULTS and not after_commit:
+            return proxy_fault(fault)
+        response, records = await run_in_threadpool(handler, fault if fault == "serialization" else None)
+        delay = sandbox.faults.delay_seconds(records)
+        if delay:
+            await asyncio.sleep(delay)
+        return proxy_fault(fault) if after_commit else response
+
+    def proxy_fault(fault: str) -> Response:
+        headers = {"Retry-After": f"{sandbox.faults.plan.retry_after:g}"} if fault == "429" else {}
+        return PlainTextResponse(f"{fault} {PROXY_FAULTS[fault]}", status_code=int(fault), headers=headers)
+
+    async def envelope(request: Request) -> dict | Response:
+        try:
+            return parse_envelope(await request.body(), request.headers.get("content-type", ""))
+        except BadEnvelope as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+
+    async def jsonrpc(request: Request) -> Response:
+        payload = await envelope(request)
+        if isinstance(payload, Response):
+            return payload
+        return await guarded(lambda fault: handle_jsonrpc(service, payload, fault))
+
+    async def xmlrpc(request: Request) -> Response:
+        body = await request.body()
+        name = request.path_params["service"]
+        return await guarded(lambda fault: handle_xmlrpc(service, name, body, fault))
+
+    async def authenticate(request: Request) -> Response:
+        payload = await envelope(request)
+        if isinstance(payload, Response):
+            return payload
+        return await guarded(lambda fault: handle_authenticate(service, sandbox.sessions, payload))
+
+    async def call_kw(request: Request) -> Response:
+        payload = await envelope(request)
+        if isinstance(payload, Response):
+            return payload
+        sid = request.cookies.get("session_id")
+        return await guarded(lambda fault: handle_call_kw(service, sandbox.sessions, payload, sid, fault))
+
+    async def destroy(request: Request) -> Response:
+        payload = await envelope(request)
+        if isinstance(payload, Response):
+            return payload
+        return handle_destroy(service, sandbox.sessions, payload, request.cookies.get("session_id"))[0]
+
+    async def json2(request: Request) -> Response:
+        if request.method != "POST" or sandbox.version < 19:
+            return wrong_route() if sandbox.version >= 19 else PlainTextResponse("404: Not Found", 404)
+        body = await request.body()
+        model, method = request.path_params["model"], request.path_params["method"]
+        return await guarded(lambda fault: handle_json2(service, model, method, request.headers, body, fault))
+
+    async def json2_other(request: Request) -> Response:
+        return wrong_route() if sandbox.version >= 19 else PlainTextResponse("404: Not Found", 404)
+
+    async def web_version(request: Request) -> Response:
+        if sandbox.version < 19:
+            return PlainTextResponse("404: Not Found", 404)
+        info = service.version_info()
+        return JSONResponse({"version_info": info["server_version_info"], "version": info["server_serie"]})
+
+    routes = [
+        Route("/jsonrpc", jsonrpc, methods=["POST"]),
+        Route("/xmlrpc/2/{service}", xmlrpc, methods=["POST"]),
+        Route("/web/session/authenticate", authenticate, methods=["POST"]),
+        Route("/web/session/destroy", destroy, methods=["POST"]),
+        Route("/web/dataset/call_kw", call_kw, methods=["POST"]),
+        Route("/web/dataset/call_kw/{path:path}", call_kw, methods=["POST"]),
+        Route("/json/2/{model}/{method}", json2, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/json/2/{rest:path}", json2_other, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/web/version", web_version, methods=["GET", "POST"]),
+        Route("/json/version", web_version, methods=["GET", "POST"]),
+        *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset,
+                      info=lambda: {"product": "odoo", "version": sandbox.version,
+                                    "databases": sorted(sandbox.databases)}),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,172 @@
+"""`load(fields, data)`: Odoo's import API, upserting by external id.
+
+Columns: `id` (external id, `module.name`, module `__import__` when none is given), plain fields,
+`rel/id` (external ids, comma-separated for x2many) and `rel/.id` (database ids). Errors do not raise:
+they come back in `messages`, and any error rolls the whole load back, as Odoo does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from .constraints import integrity_message
+from .fields import Boolean, Float, Integer, Many2many, Many2one, One2many
+
+if TYPE_CHECKING:
+    from .model import Model
+
+TRUE_WORDS = {"1", "true", "yes", "y", "t"}
+FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
+
+
+class ImportProblem(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _split_xmlid(xmlid: str) -> tuple[str, str]:
+    module, dot, name = xmlid.partition(".")
+    return (module, name) if dot else ("__import__", xmlid)
+
+
+def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
+    if not isinstance(fields, list) or not isinstance(data, list):
+        raise ValueError("load() takes a list of field names and a list of rows")
+    xmlids = model.env["ir.model.data"].sudo()
+    messages: list[dict] = []
+    ids: list[int] = []
+    savepoint = model.conn.begin_nested()
+    for index, row in enumerate(data):
+        try:
+            if len(row) != len(fields):
+                raise ImportProblem(f"Row {index + 1} has {len(row)} values for {len(fields)} columns")
+            record_xmlid, vals = _convert_row(model, fields, row)
+            record_id = None
+            if record_xmlid:
+                module, name = _split_xmlid(record_xmlid)
+                record_id = xmlids.resolve(module, name, model.spec.name)
+            nested = model.conn.begin_nested()
+            try:
+                if record_id:
+                    model.write([record_id], vals)
+                else:
+                    record_id = model.create(vals)
+                    if record_xmlid:
+                        module, name = _split_xmlid(record_xmlid)
+                        xmlids.bind(module, name, model.spec.name, record_id)
+                nested.commit()
+            except Exception:
+                nested.rollback()
+                raise
+            ids.append(record_id)
+        except ImportProblem as exc:
+            messages.append(_message(index, str(exc), exc.field))
+        except (ValueError, TypeError) as exc:
+            messages.append(_message(index, str(exc), None))
+        except sa.exc.IntegrityError as exc:
+            messages.append(_message(index, integrity_message(model.env.registry, exc), None))
+        except Exception as exc:  # an Odoo exception class: reported per row, like Odoo's import
+            if not hasattr(type(exc), "odoo_name"):
+                raise
+            messages.append(_message(index, str(exc), None))
+    if any(m["type"] == "error" for m in messages):
+        savepoint.rollback()
+        return {"ids": False, "messages": messages, "nextrow": 0}
+    savepoint.commit()
+    return {"ids": ids, "messages": messages, "nextrow": 0}
+
+
+def _message(index: int, text: str, field: str | None) -> dict:
+    message = {"type": "error", "message": text, "record": index, "rows": {"from": index, "to": index}}
+    if field:
+        message["field"] = field
+    return message
+
+
+def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None, dict]:
+    vals: dict = {}
+    record_xmlid = None
+    for column, raw in zip(fields, row):
+        if column == "id":
+            record_xmlid = str(raw) if raw not in (None, False, "") else None
+            continue
+        name, _, suffix = column.partition("/")
+        fld = model.spec.fields.get(name)
+        if fld is None:
+            raise ImportProblem(f"Unknown field {name!r} on model {model.spec.name!r}", name)
+        if suffix in ("id", ".id"):
+            vals[name] = _relational(model, fld, raw, by_xmlid=(suffix == "id"))
+        elif suffix:
+            raise ImportProblem(f"Unknown sub-field {column!r}", name)
+        elif isinstance(fld, (Many2one, Many2many, One2many)):
+            vals[name] = _relational_by_name(model, fld, raw)
+        else:
+            vals[name] = _scalar(fld, raw)
+    return record_xmlid, vals
+
+
+def _scalar(fld, raw):
+    if raw is None or raw == "":
+        return False
+    if isinstance(fld, Boolean):
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ImportProblem(f"Unknown value {raw!r} for boolean field {fld.string!r}", fld.name)
+    if isinstance(fld, Integer):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ImportProblem(f"{raw!r} does not seem to be an integer for field {fld.string!r}", fld.name) from None
+    if isinstance(fld, Float):
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ImportProblem(f"{raw!r} does not seem to be a number for field {fld.string!r}", fld.name) from None
+    return raw
+
+
+def _relational(model: Model, fld, raw, by_xmlid: bool):
+    if raw in (None, False, ""):
+        return False if isinstance(fld, Many2one) else [(6, 0, [])]
+    tokens = [t.strip() for t in str(raw).split(",")] if isinstance(fld, (Many2many, One2many)) else [str(raw).strip()]
+    comodel = model.env[fld.comodel].sudo()
+    ids = []
+    for token in tokens:
+        if by_xmlid:
+            module, name = _split_xmlid(token)
+            target = model.env["ir.model.data"].sudo().resolve(module, name, fld.comodel)
+            if not target:
+                raise ImportProblem(f"No matching record found for external id '{token}' in field '{fld.string}'",
+                                    fld.name)
+        else:
+            try:
+                target = int(token)
+            except ValueError:
+                raise ImportProblem(f"Invalid database id '{token}' for field '{fld.string}'", fld.name) from None
+            if not comodel.exists([target]):
+                raise ImportProblem(f"No matching record found for database id '{token}' in field '{fld.string}'",
+                                    fld.name)
+        ids.append(target)
+    return ids[0] if isinstance(fld, Many2one) else [(6, 0, ids)]
+
+
+def _relational_by_name(model: Model, fld, raw):
+    if raw in (None, False, ""):
+        return False if isinstance(fld, Many2one) else [(6, 0, [])]
+    comodel = model.env[fld.comodel].sudo()
+    names = [str(raw)] if isinstance(fld, Many2one) else [t.strip() for t in str(raw).split(",")]
+    ids = []
+    for name in names:
+        found = comodel._name_search(name, [], "=", 2)
+        if not found:
+            raise ImportProblem(f"No matching record found for name '{name}' in field '{fld.string}'", fld.name)
+        ids.append(found[0][0])
+    return ids[0] if isinstance(fld, Many2one) else [(6, 0, ids)]

@@ -1,0 +1,1 @@
+"""The wire protocols of Odoo's external API, each a thin layer over `OdooService`."""

@@ -1,0 +1,73 @@
+"""Odoo 19's JSON-2 API: `POST /json/2/<model>/<method>`, bearer API key, named arguments,
+HTTP statuses instead of an envelope."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.responses import JSONResponse, Response
+
+from .. import security
+from ..service import OdooService, count_records
+from .errors import serialize_exception
+
+
+class Unauthorized(Exception):
+    odoo_name = "werkzeug.exceptions.Unauthorized"
+    http_status = 401
+
+
+class BadRequest(Exception):
+    odoo_name = "werkzeug.exceptions.BadRequest"
+    http_status = 400
+
+
+class NotFound(Exception):
+    odoo_name = "werkzeug.exceptions.NotFound"
+    http_status = 404
+
+
+def status_of(exc: BaseException) -> int:
+    if isinstance(exc, TypeError):
+        return 422  # signature.bind refused the arguments
+    return getattr(type(exc), "http_status", 500)
+
+
+def error(exc: BaseException) -> Response:
+    return JSONResponse(serialize_exception(exc), status_code=status_of(exc))
+
+
+def wrong_route() -> Response:
+    return error(NotFound("Did you mean POST /json/2/<model>/<method>?"))
+
+
+def handle_json2(service: OdooService, model: str, method: str, headers, body: bytes,
+                 fault: str | None) -> tuple[Response, int]:
+    auth = headers.get("authorization", "")
+    scheme, _, key = auth.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return error(Unauthorized("Invalid apikey", 401)), 0
+    try:
+        db = service.database(headers.get("x-odoo-database"))
+    except Exception:
+        return error(NotFound("database not found; send X-Odoo-Database")), 0
+    uid = db.run(1, None, lambda env: security.api_key_user(env, key.strip()))
+    if not uid:
+        return error(Unauthorized("Invalid apikey", 401)), 0
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if body and content_type != "application/json":
+        return error(BadRequest(f"unsupported content type {content_type!r}; send application/json")), 0
+    try:
+        params = json.loads(body) if body else {}
+    except ValueError as exc:
+        return error(BadRequest(f"could not parse the body as json: {exc}")), 0
+    if not isinstance(params, dict):
+        return error(BadRequest("the body must be a json object")), 0
+    ids = params.pop("ids", [])
+    try:
+        if not isinstance(ids, list):
+            raise TypeError("ids must be a list of integers")
+        result = service.call_kw(db, uid, model, method, [], params, ids=ids, json2=True, fault=fault)
+    except Exception as exc:
+        return error(exc), 0
+    return JSONResponse(result), count_records(method, [], ids, result)

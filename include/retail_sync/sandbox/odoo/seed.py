@@ -1,0 +1,139 @@
+"""What a new database holds: `empty` is a fresh Odoo's base data, `demo` adds a retail company.
+
+Seeds create records through the ORM, with external ids as Odoo's modules name them, so code that
+looks up `uom.product_uom_unit` or `stock.stock_location_stock` finds them as on a real server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .registry import Env
+
+CURRENCIES = [("EUR", "€", "Euro", True), ("USD", "$", "US Dollar", True), ("GBP", "£", "British Pound", True),
+              ("CHF", "CHF", "Swiss Franc", True), ("CAD", "$", "Canadian Dollar", True),
+              ("SEK", "kr", "Swedish Krona", True), ("JPY", "¥", "Japanese Yen", False),
+              ("PLN", "zł", "Polish Zloty", False), ("AUD", "$", "Australian Dollar", False)]
+COUNTRIES = [("be", "Belgium", "EUR", 32), ("fr", "France", "EUR", 33), ("de", "Germany", "EUR", 49),
+             ("nl", "Netherlands", "EUR", 31), ("es", "Spain", "EUR", 34), ("it", "Italy", "EUR", 39),
+             ("ie", "Ireland", "EUR", 353), ("at", "Austria", "EUR", 43), ("pt", "Portugal", "EUR", 351),
+             ("gb", "United Kingdom", "GBP", 44), ("ch", "Switzerland", "CHF", 41), ("se", "Sweden", "SEK", 46),
+             ("us", "United States", "USD", 1), ("ca", "Canada", "CAD", 1), ("jp", "Japan", "JPY", 81),
+             ("pl", "Poland", "PLN", 48), ("au", "Australia", "AUD", 61)]
+
+
+@dataclass
+class SeedCredentials:
+    admin_password: str
+    integration_login: str = "retail-sync"
+    integration_password: str | None = None
+    integration_api_key: str | None = None
+
+
+def xmlid(env: Env, full: str, model: str, res_id: int) -> int:
+    module, name = full.split(".", 1)
+    env["ir.model.data"].bind(module, name, model, res_id)
+    return res_id
+
+
+def make(env: Env, full: str, model: str, vals: dict) -> int:
+    return xmlid(env, full, model, env[model].create(vals))
+
+
+def seed_empty(env: Env, creds: SeedCredentials) -> None:
+    env = env.sudo()
+    currencies = {}
+    for code, symbol, name, active in CURRENCIES:
+        currencies[code] = make(env, f"base.{code}", "res.currency",
+                                {"name": code, "symbol": symbol, "full_name": name, "active": active,
+                                 "rounding": 1.0 if code == "JPY" else 0.01})
+    for code, name, currency, phone in COUNTRIES:
+        make(env, f"base.{code}", "res.country",
+             {"name": name, "code": code.upper(), "currency_id": currencies[currency], "phone_code": phone})
+    company_partner = make(env, "base.main_partner", "res.partner", {"name": "My Company", "is_company": True})
+    make(env, "base.main_company", "res.company",
+         {"name": "My Company", "partner_id": company_partner, "currency_id": currencies["EUR"]})
+    groups = {g: make(env, g, "res.groups", {"name": label}) for g, label in (
+        ("base.group_user", "Internal User"), ("base.group_system", "Settings"),
+        ("retail_sync.group_integration", "Retail Sync Integration"))}
+    group_field = "groups_id" if env.version < 19 else "group_ids"
+    make(env, "base.user_root", "res.users",
+         {"name": "OdooBot", "login": "__system__", "active": False, group_field: [(6, 0, list(groups.values()))]})
+    make(env, "base.user_admin", "res.users",
+         {"name": "Administrator", "login": "admin", "password": creds.admin_password,
+          group_field: [(6, 0, [groups["base.group_user"], groups["base.group_system"]])]})
+    if env.version < 19:
+        units = make(env, "uom.product_uom_categ_unit", "uom.category", {"name": "Unit"})
+        weight = make(env, "uom.product_uom_categ_kgm", "uom.category", {"name": "Weight"})
+        make(env, "uom.product_uom_unit", "uom.uom", {"name": "Units", "category_id": units})
+        make(env, "uom.product_uom_dozen", "uom.uom",
+             {"name": "Dozens", "category_id": units, "factor": 1 / 12, "uom_type": "bigger"})
+        make(env, "uom.product_uom_kgm", "uom.uom", {"name": "kg", "category_id": weight})
+        make(env, "uom.product_uom_gram", "uom.uom",
+             {"name": "g", "category_id": weight, "factor": 1000, "uom_type": "smaller"})
+    else:
+        unit = make(env, "uom.product_uom_unit", "uom.uom", {"name": "Units"})
+        make(env, "uom.product_uom_dozen", "uom.uom", {"name": "Dozens", "relative_factor": 12, "relative_uom_id": unit})
+        kg = make(env, "uom.product_uom_kgm", "uom.uom", {"name": "kg"})
+        make(env, "uom.product_uom_gram", "uom.uom", {"name": "g", "relative_factor": 0.001, "relative_uom_id": kg})
+    all_categ = make(env, "product.product_category_all", "product.category", {"name": "All"})
+    make(env, "product.product_category_1", "product.category", {"name": "Saleable", "parent_id": all_categ})
+    make(env, "product.list0", "product.pricelist", {"name": "Default", "currency_id": currencies["EUR"]})
+    make(env, "stock.stock_location_locations", "stock.location", {"name": "Physical Locations", "usage": "view"})
+    partners = make(env, "stock.stock_location_locations_partner", "stock.location", {"name": "Partners", "usage": "view"})
+    virtual = make(env, "stock.stock_location_locations_virtual", "stock.location",
+                   {"name": "Virtual Locations", "usage": "view"})
+    make(env, "stock.stock_location_customers", "stock.location",
+         {"name": "Customers", "usage": "customer", "location_id": partners})
+    make(env, "stock.stock_location_suppliers", "stock.location",
+         {"name": "Vendors", "usage": "supplier", "location_id": partners})
+    make(env, "stock.stock_location_inventory", "stock.location",
+         {"name": "Inventory adjustment", "usage": "inventory", "location_id": virtual})
+    warehouse = make(env, "stock.warehouse0", "stock.warehouse", {"name": "My Company", "code": "WH"})
+    row = env["stock.warehouse"].read([warehouse], ["lot_stock_id"], load=None)[0]
+    xmlid(env, "stock.stock_location_stock", "stock.location", row["lot_stock_id"])
+
+
+def seed_demo(env: Env, creds: SeedCredentials) -> None:
+    seed_empty(env, creds)
+    env = env.sudo()
+    resolve = env["ir.model.data"].resolve
+    eur, be = resolve("base", "EUR"), resolve("base", "be")
+    company_partner = resolve("base", "main_partner")
+    env["res.partner"].write([company_partner], {
+        "name": "Retail Sync Demo Co", "email": "hello@demo.retail-sync.example", "street": "Rue du Commerce 1",
+        "zip": "1000", "city": "Brussels", "country_id": be, "vat": "BE0477472701"})
+    env["res.company"].write([resolve("base", "main_company")], {"name": "Retail Sync Demo Co", "country_id": be})
+    env["stock.warehouse"].write([resolve("stock", "warehouse0")], {"name": "Brussels Warehouse"})
+    make(env, "retail_sync.warehouse_eu2", "stock.warehouse", {"name": "Antwerp Overflow", "code": "ANT"})
+    for full, name, code, kind, currency in (
+            ("retail_sync.journal_sale", "Customer Invoices", "INV", "sale", None),
+            ("retail_sync.journal_bank", "Bank", "BNK1", "bank", None),
+            ("retail_sync.journal_stripe", "Stripe", "STRP", "bank", eur),
+            ("retail_sync.journal_cash", "Cash", "CSH1", "cash", None)):
+        make(env, full, "account.journal", {"name": name, "code": code, "type": kind, "currency_id": currency})
+    included = {"price_include": True} if env.version == 17 else {"price_include_override": "tax_included"}
+    taxes = {}
+    for key, name, amount in (("standard", "21% (incl.)", 21.0), ("reduced", "6% (incl.)", 6.0), ("zero", "0%", 0.0)):
+        taxes[key] = make(env, f"retail_sync.tax_{key}", "account.tax",
+                          {"name": name, "amount": amount, "type_tax_use": "sale", "country_id": be, **included})
+    services = make(env, "retail_sync.category_services", "product.category",
+                    {"name": "Services", "parent_id": resolve("product", "product_category_all")})
+    service_type = {"detailed_type": "service"} if env.version == 17 else {"type": "service"}
+    template = make(env, "retail_sync.product_shipping_template", "product.template",
+                    {"name": "Standard delivery", "list_price": 4.95, "categ_id": services, "sale_ok": True,
+                     "purchase_ok": False, "default_code": "SHIP", "taxes_id": [(6, 0, [taxes["standard"]])],
+                     **service_type})
+    variant = env["product.template"].read([template], ["product_variant_id"], load=None)[0]["product_variant_id"]
+    xmlid(env, "retail_sync.product_shipping", "product.product", variant)
+    make(env, "retail_sync.pricelist_usd", "product.pricelist", {"name": "USD", "currency_id": resolve("base", "USD")})
+    groups = [resolve("base", "group_user"), resolve("retail_sync", "group_integration")]
+    group_field = "groups_id" if env.version < 19 else "group_ids"
+    user = make(env, "retail_sync.user_integration", "res.users",
+                {"name": "Retail Sync Integration", "login": creds.integration_login,
+                 "password": creds.integration_password or False, group_field: [(6, 0, groups)]})
+    if creds.integration_api_key:
+        env["res.users.apikeys"].add_key(user, "retail-sync pipelines", creds.integration_api_key)
+
+
+SEEDS = {"empty": seed_empty, "demo": seed_demo}

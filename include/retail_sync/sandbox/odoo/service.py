@@ -1,0 +1,160 @@
+"""The RPC services every protocol shares: `common` (version, login) and `object` (execute_kw).
+
+Protocols (JSON-RPC, XML-RPC, web session, JSON-2) only unwrap requests and wrap answers; the
+checks, the dispatch to model methods and the statistics live here once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any
+
+from ..faults import CallStats
+from . import security
+from .database import Database
+from .exceptions import AccessDenied, AccessError, SerializationFailure, UserError
+
+VERSION_INFO = {17: [17, 0, 0, "final", 0, ""], 18: [18, 0, 0, "final", 0, ""], 19: [19, 0, 0, "final", 0, ""]}
+
+
+class OdooService:
+    def __init__(self, version: int, databases: dict[str, Database], stats: CallStats):
+        self.version = version
+        self.databases = databases
+        self.stats = stats
+        self._credential_cache: dict[tuple[str, int, str], bool] = {}
+
+    # ---------------------------------------------------------------- common
+    def version_info(self) -> dict:
+        serie = f"{self.version}.0"
+        return {"server_version": serie, "server_version_info": VERSION_INFO[self.version],
+                "server_serie": serie, "protocol_version": 1}
+
+    def common(self, method: str, args: list) -> Any:
+        if method == "version":
+            return self.version_info()
+        if method in ("login", "authenticate"):
+            if method == "login":
+                db, login, password = (list(args) + [None] * 3)[:3]
+            else:
+                db, login, password = (list(args) + [None] * 4)[:3]
+            try:
+                return self.authenticate(db, login, password, interactive=False)
+            except AccessDenied:
+                return False
+        raise Exception(f"Method not found: {method}")
+
+    def database(self, name: str | None) -> Database:
+        if name is None and len(self.databases) == 1:
+            return next(iter(self.databases.values()))
+        db = self.databases.get(name)
+        if db is None:
+            raise AccessDenied()
+        return db
+
+    def authenticate(self, db_name: str, login: str, credential: str, interactive: bool) -> int:
+        db = self.database(db_name)
+        return db.run(1, None, lambda env: security.authenticate(env, login, credential, interactive))
+
+    def check_uid(self, db_name: str, uid: Any, credential: Any) -> Database:
+        """`security.check(db, uid, passwd)`: every object call re-checks its credentials."""
+        db = self.database(db_name)
+        if not isinstance(uid, int) or isinstance(uid, bool) or not isinstance(credential, str):
+            raise AccessDenied()
+        key = (db.name, uid, credential)
+        if key not in self._credential_cache:
+            login = db.run(1, None, lambda env: env["res.users"].sudo().read([uid], ["login"])[0]["login"]
+                           if env["res.users"].sudo().exists([uid]) else None)
+            if login is None:
+                raise AccessDenied()
+            if self.authenticate(db_name, login, credential, interactive=False) != uid:
+                raise AccessDenied()
+            self._credential_cache[key] = True
+        return db
+
+    def forget_credentials(self) -> None:
+        self._credential_cache.clear()
+
+    # ---------------------------------------------------------------- object
+    def execute_kw(self, db_name, uid, password, model, method, args=None, kw=None, fault=None) -> Any:
+        db = self.check_uid(db_name, uid, password)
+        return self.call_kw(db, uid, model, method, list(args or []), dict(kw or {}), fault=fault)
+
+    def call_kw(self, db: Database, uid: int, model: str, method: str, args: list, kwargs: dict,
+                ids: list | None = None, json2: bool = False, fault: str | None = None) -> Any:
+        started = time.perf_counter()
+        key = f"{model}.{method}"
+        try:
+            result = db.run(uid, kwargs.pop("context", None) if isinstance(kwargs, dict) else None,
+                            lambda env: self._dispatch(env, model, method, args, kwargs, ids, json2, fault))
+        except Exception:
+            self.stats.record(key, time.perf_counter() - started, error=True)
+            raise
+        self.stats.record(key, time.perf_counter() - started, records=count_records(method, args, ids, result))
+        return result
+
+    def _dispatch(self, env, model_name, method, args, kwargs, ids, json2, fault):
+        if fault == "serialization":
+            raise SerializationFailure()
+        if not isinstance(method, str) or method.startswith("_"):
+            if self.version >= 19:
+                raise AccessError(f"Private methods (such as '{model_name}.{method}') cannot be called remotely.")
+            raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
+        if model_name not in env:
+            if json2:
+                raise NotFoundError(f"the model {model_name!r} does not exist")
+            raise UserError(f"Object {model_name} doesn't exist")
+        model = env[model_name]
+        rpc = model.spec.methods.get(method)
+        if rpc is None:
+            raise AttributeError(f"The method '{method}' does not exist on the model '{model_name}'")
+        if rpc.access:
+            security.check_model_access(env, model_name, rpc.access)
+        func = rpc.func
+        if json2:
+            if rpc.on_records:
+                call_args = [model, list(ids or [])]
+            elif ids:
+                raise UnprocessableError(f"cannot call {model_name}.{method} with ids")
+            else:
+                call_args = [model]
+            bound = _bind(func, call_args, kwargs)
+        else:
+            bound = _bind(func, [model, *args], kwargs)
+        # Internal cascades run as superuser; the caller's rights were checked above.
+        result = func(*bound.args, **bound.kwargs)
+        if json2 and method == "create" and isinstance(result, int):
+            result = [result]
+        return result
+
+
+class NotFoundError(Exception):
+    """JSON-2 404 for an unknown model (Odoo raises werkzeug's NotFound there)."""
+
+    odoo_name = "werkzeug.exceptions.NotFound"
+    http_status = 404
+
+
+class UnprocessableError(Exception):
+    odoo_name = "werkzeug.exceptions.UnprocessableEntity"
+    http_status = 422
+
+
+def _bind(func, args: list, kwargs: dict) -> inspect.BoundArguments:
+    try:
+        return inspect.signature(func).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{func.__name__}() {exc}") from None
+
+
+def count_records(method: str, args: list, ids: list | None, result: Any) -> int:
+    """Records a call touched, for the statistics and the per-record latency."""
+    if method == "load" and isinstance(result, dict):
+        return len(result.get("ids") or [])
+    if isinstance(result, list):
+        return len(result)
+    if method in ("write", "unlink"):
+        target = ids if ids is not None else (args[0] if args else [])
+        return len(target) if isinstance(target, list) else 1
+    return 1 if isinstance(result, int) and not isinstance(result, bool) else 0
