@@ -211,7 +211,7 @@ def scalar_condition(column, operator: str, value, is_boolean: bool = False) -> 
     if operator in ("in", "not in"):
         values = list(value) if isinstance(value, (list, tuple, set)) else [value]
         has_null = any(v is False or v is None for v in values)
-        values = [v for v in values if v is not False and v is not None]
+        values = [v for v in values if v is not None and (is_boolean or v is not False)]
         cond = column.in_(values) if values else sa.false()
         if has_null:
             cond = sa.or_(cond, column.is_(None))

@@ -421,6 +421,11 @@ class Model:
 
     def _write_x2many(self, record_id: int, fld: Field, commands) -> None:
         comodel = self.env[fld.comodel].sudo()
+        # The caller's rights on the comodel apply to the commands that create, change or delete there.
+        for command in commands if isinstance(commands, (list, tuple)) else []:
+            operation = {0: "create", 1: "write", 2: "unlink"}.get(command[0] if isinstance(command, (list, tuple)) and command else None)
+            if operation and not self.env.su:
+                security.check_model_access(self.env, fld.comodel, operation)
         if not isinstance(commands, (list, tuple)):
             raise ValueError(f"Wrong value for {fld}: {commands!r}")
         if commands and all(isinstance(c, int) and not isinstance(c, bool) for c in commands):

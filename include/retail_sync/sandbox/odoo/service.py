@@ -98,6 +98,8 @@ class OdooService:
         if fault == "serialization":
             raise SerializationFailure()
         if not isinstance(method, str) or method.startswith("_"):
+            if json2:
+                raise AttributeError(f"The method '{method}' does not exist on the model '{model_name}'")
             if self.version >= 19:
                 raise AccessError(f"Private methods (such as '{model_name}.{method}') cannot be called remotely.")
             raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")

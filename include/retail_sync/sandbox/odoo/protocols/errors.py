@@ -15,7 +15,7 @@ def serialize_exception(exc: BaseException) -> dict:
     return {
         "name": odoo_name_of(exc),
         "debug": debug,
-        "message": str(exc),
+        "message": str(exc.args[0]) if len(exc.args) > 1 else str(exc),
         "arguments": [a if isinstance(a, (str, int, float, bool)) else str(a) for a in exc.args],
         "context": {},
     }

@@ -30,6 +30,8 @@ class NotFound(Exception):
 def status_of(exc: BaseException) -> int:
     if isinstance(exc, TypeError):
         return 422  # signature.bind refused the arguments
+    if isinstance(exc, AttributeError):
+        return 404  # unknown or private method (get_public_method)
     return getattr(type(exc), "http_status", 500)
 
 

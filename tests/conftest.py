@@ -1,0 +1,55 @@
+"""Shared fixtures: a throwaway PostgreSQL cluster of our own on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Start PostgreSQL (initdb in a temp folder) and yield a function making fresh databases on it."""
+    if not PG_BIN_DIRS:
+        pytest.fail("PostgreSQL server binaries are missing: run `make test`, which installs them")
+    bin_dir = PG_BIN_DIRS[0]
+    root = Path(tempfile.mkdtemp(prefix="retail-sync-pg-"))
+    port = _free_port()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(root, "postgres")
+    subprocess.run([*as_postgres, bin_dir / "initdb", "-D", root / "data", "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_postgres, bin_dir / "pg_ctl", "-D", root / "data", "-w", "-l", root / "log",
+                    "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"],
+                   check=True, capture_output=True)
+    counter = iter(range(10_000))
+
+    def new_database(prefix: str = "t") -> str:
+        import sqlalchemy as sa
+
+        name = f"{prefix}_{next(counter)}"
+        admin = sa.create_engine(f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres",
+                                 isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{port}/{name}"
+
+    yield new_database
+    subprocess.run([*as_postgres, bin_dir / "pg_ctl", "-D", root / "data", "-m", "immediate", "stop"],
+                   capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
