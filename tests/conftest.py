@@ -34,7 +34,7 @@ def postgres_server():
     subprocess.run([*as_postgres, bin_dir / "initdb", "-D", root / "data", "-A", "trust", "-U", "postgres"],
                    check=True, capture_output=True)
     subprocess.run([*as_postgres, bin_dir / "pg_ctl", "-D", root / "data", "-w", "-l", root / "log",
-                    "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"],
+                    "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
                    check=True, capture_output=True)
     counter = iter(range(10_000))
 
