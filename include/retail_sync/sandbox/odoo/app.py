@@ -56,6 +56,7 @@ class OdooSandbox:
 
 def create_app(sandbox: OdooSandbox) -> Starlette:
     service = sandbox.service
+    serialized = all(db.serialized for db in sandbox.databases.values())
 
     async def guarded(handler: Callable[[str | None], tuple[Response, int]]) -> Response:
         """Apply the fault plan around one RPC request: proxy errors, in-band failures, latency."""
@@ -63,7 +64,12 @@ def create_app(sandbox: OdooSandbox) -> Starlette:
         after_commit = sandbox.faults.plan.after_commit and fault in ("502", "503", "504")
         if fault in PROXY_FAULTS and not after_commit:
             return proxy_fault(fault)
-        response, records = await run_in_threadpool(handler, fault if fault == "serialization" else None)
+        in_band = fault if fault == "serialization" else None
+        if serialized:
+            # SQLite serves one call at a time anyway: skip the thread hop.
+            response, records = handler(in_band)
+        else:
+            response, records = await run_in_threadpool(handler, in_band)
         delay = sandbox.faults.delay_seconds(records)
         if delay:
             await asyncio.sleep(delay)

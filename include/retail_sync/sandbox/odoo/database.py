@@ -38,10 +38,17 @@ class Database:
         self.registry = Registry(version)
         self.registry.declare_relations()
         self.seeder = seeder
+        # uid -> group external ids; dropped whenever users or groups change (see Model._changed).
+        self.groups_cache: dict[int, set[str]] = {}
         # SQLite has one writer at a time; serialize calls rather than fail them with "database is locked".
         self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
+    @property
+    def serialized(self) -> bool:
+        return self._lock is not None
+
     def reset(self) -> None:
+        self.groups_cache.clear()
         with self._guard():
             self.registry.metadata.drop_all(self.engine)
             self.registry.metadata.create_all(self.engine)

@@ -290,6 +290,7 @@ class Model:
             for name, value in rel.items():
                 self._write_x2many(record_id, self.spec.fields[name], value)
         self._after_create(ids, vals_list)
+        self._changed()
         for record_id, inv in zip(ids, inverses):
             if inv:
                 self._apply_inverse([record_id], inv)
@@ -361,6 +362,10 @@ class Model:
         for method, subset in by_method.items():
             getattr(self, method)(ids, subset)
 
+    def _changed(self) -> None:
+        if self.spec.name in security.SECURITY_MODELS and self.env.database is not None:
+            self.env.database.groups_cache.clear()
+
     # hooks for business models
     def _after_create(self, ids: list[int], vals_list: list[dict]) -> None:
         pass
@@ -408,6 +413,7 @@ class Model:
         if inverse:
             self._apply_inverse(ids, inverse)
         self._after_write(ids, vals)
+        self._changed()
         self._recompute(ids)
         self._validate(ids)
         return True
@@ -539,6 +545,7 @@ class Model:
                     rel = self.env.registry.relation_table(fld)
                     self.conn.execute(sa.delete(rel).where(rel.c[fld.column2].in_(ids)))
         self.conn.execute(sa.delete(self.table).where(self.table.c.id.in_(ids)))
+        self._changed()
         if self.spec.name != "ir.model.data" and "ir.model.data" in self.env:
             xmlids = self.env["ir.model.data"].table
             self.conn.execute(sa.delete(xmlids).where(xmlids.c.model == self.spec.name, xmlids.c.res_id.in_(ids)))

@@ -55,7 +55,17 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+SECURITY_MODELS = {"res.users", "res.groups"}
+
+
 def user_groups(env, uid: int) -> set[str]:
+    cache = env.database.groups_cache if env.database is not None else {}
+    if uid not in cache:
+        cache[uid] = _load_user_groups(env, uid)
+    return cache[uid]
+
+
+def _load_user_groups(env, uid: int) -> set[str]:
     users = env["res.users"]
     fld = users.spec.fields["groups_id" if env.version < 19 else "group_ids"]
     rel = env.registry.relation_table(fld)

@@ -1,0 +1,11 @@
+"""`make bench`: run every benchmark in turn; each prints its own JSON line."""
+
+from __future__ import annotations
+
+from . import odoo_sandbox
+
+BENCHMARKS = [odoo_sandbox.main]
+
+if __name__ == "__main__":
+    for bench in BENCHMARKS:
+        bench()
