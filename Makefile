@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench sandbox clean
+.PHONY: venv demo test lint bench sandbox system-deps clean
 
 venv: $(STAMP)
 
@@ -19,7 +19,13 @@ $(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint
+# PostgreSQL server binaries for the tests' throwaway cluster (Debian's package; we run as root here).
+system-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing PostgreSQL server binaries (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: venv lint system-deps
 	$(BIN)/python -m pytest -q
 
 bench: venv
