@@ -42,7 +42,7 @@ def main() -> None:
         with RunningServer(create_app(sandbox)) as server, httpx.Client(base_url=server.url) as http:
             uid = rpc(http, "common", "authenticate", "odoo", "retail-sync", api_key, {})
 
-            def call(model, method, *args, **kw):
+            def call(model, method, *args, uid=uid, **kw):
                 return rpc(http, "object", "execute_kw", "odoo", uid, api_key, model, method, list(args), kw)
 
             first = call("product.template", "load", FIELDS, CATALOG)

@@ -11,7 +11,6 @@ import xmlrpc.client
 import httpx
 import pytest
 import sqlalchemy as sa
-
 from retail_sync.sandbox.faults import FaultPlan
 from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync.sandbox.odoo.seed import SeedCredentials
@@ -62,7 +61,7 @@ def test_in_band_serialization_failure_changes_nothing(running):
 
 def test_after_commit_fault_loses_the_answer_not_the_write(running):
     sandbox, server, odoo = running()
-    odoo.uid  # authenticate before the plan counts calls
+    assert odoo.uid  # authenticate before the plan counts calls
     httpx.put(f"{server.url}/sandbox/faults", json={"fail_calls": {"1": "504"}, "after_commit": True})
     with pytest.raises(RpcError):
         try:
@@ -84,7 +83,7 @@ def test_random_fault_rates_are_seeded_and_bounded(running):
 
 def test_latency_per_call_and_per_record(running):
     sandbox, server, odoo = running()
-    odoo.uid
+    assert odoo.uid
     httpx.put(f"{server.url}/sandbox/faults", json={"latency_ms": 50, "latency_per_record_ms": 5})
     started = time.perf_counter()
     odoo.call("res.partner", "create", [{"name": f"L{i}"} for i in range(20)])
@@ -93,7 +92,7 @@ def test_latency_per_call_and_per_record(running):
 
 def test_stats_count_calls_time_and_records(running):
     sandbox, server, odoo = running()
-    odoo.uid
+    assert odoo.uid
     httpx.post(f"{server.url}/sandbox/stats/reset")
     odoo.call("res.partner", "create", [{"name": f"S{i}"} for i in range(30)])
     odoo.call("res.partner", "search_read", [["name", "like", "S"]], ["name"])
@@ -139,7 +138,7 @@ def test_several_databases(running):
 
 def concurrent_writes(odoo: OdooTarget, record: int, writers: int = 4, each: int = 15) -> list[Exception]:
     errors: list[Exception] = []
-    odoo.uid
+    assert odoo.uid
 
     def writer(n: int) -> None:
         client = OdooTarget(odoo.url, odoo.db, odoo.login, odoo.secret, odoo.version)

@@ -63,6 +63,29 @@ class SerializationFailure(Exception):
         super().__init__(message)
 
 
+class HttpException(Exception):
+    """werkzeug's HTTP exceptions, as JSON-2 reports them."""
+
+    odoo_name = "werkzeug.exceptions.HTTPException"
+    http_status = 500
+
+
+class BadRequest(HttpException):
+    odoo_name, http_status = "werkzeug.exceptions.BadRequest", 400
+
+
+class Unauthorized(HttpException):
+    odoo_name, http_status = "werkzeug.exceptions.Unauthorized", 401
+
+
+class NotFound(HttpException):
+    odoo_name, http_status = "werkzeug.exceptions.NotFound", 404
+
+
+class UnprocessableEntity(HttpException):
+    odoo_name, http_status = "werkzeug.exceptions.UnprocessableEntity", 422
+
+
 def odoo_name_of(exc: BaseException) -> str:
     name = getattr(type(exc), "odoo_name", None)
     if name:

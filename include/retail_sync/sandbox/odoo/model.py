@@ -390,10 +390,7 @@ class Model:
                 raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
         if not ids:
             return True
-        existing = self._existing(ids)
-        missing = [i for i in ids if i not in existing]
-        if missing:
-            raise self._missing(missing)
+        self.ensure_exist(ids)
         for parent_name, link in self._inherits.items():
             extra = {k: v for k, v in vals.items() if self.spec.inherited.get(k) == link}
             if extra:
@@ -417,6 +414,12 @@ class Model:
         self._recompute(ids)
         self._validate(ids)
         return True
+
+    def ensure_exist(self, ids) -> None:
+        existing = self._existing(ids)
+        missing = [i for i in ids if i not in existing]
+        if missing:
+            raise self._missing(missing)
 
     def _existing(self, ids) -> set[int]:
         found: set[int] = set()
@@ -516,10 +519,7 @@ class Model:
         ids = self.ids_arg(ids)
         if not ids:
             return True
-        existing = self._existing(ids)
-        missing = [i for i in ids if i not in existing]
-        if missing:
-            raise self._missing(missing)
+        self.ensure_exist(ids)
         self._before_unlink(ids)
         for model_name, fld in self.spec.referencing:
             other = self.env[model_name].sudo()

@@ -13,7 +13,14 @@ from typing import Any
 from ..faults import CallStats
 from . import security
 from .database import Database
-from .exceptions import AccessDenied, AccessError, SerializationFailure, UserError
+from .exceptions import (
+    AccessDenied,
+    AccessError,
+    NotFound,
+    SerializationFailure,
+    UnprocessableEntity,
+    UserError,
+)
 
 VERSION_INFO = {17: [17, 0, 0, "final", 0, ""], 18: [18, 0, 0, "final", 0, ""], 19: [19, 0, 0, "final", 0, ""]}
 
@@ -76,6 +83,39 @@ class OdooService:
     def forget_credentials(self) -> None:
         self._credential_cache.clear()
 
+    # ---------------------------------------------------------------- dispatch
+    def dispatch_rpc(self, service_name: str, method: str, args: list, fault: str | None = None) -> Any:
+        """Odoo's `dispatch_rpc`: what /jsonrpc and /xmlrpc/2/<service> both call."""
+        if not isinstance(args, list):
+            raise TypeError("args must be a list")
+        if service_name == "common":
+            return self.common(method, args)
+        if service_name == "object":
+            return self.dispatch_object(method, args, fault)
+        if service_name == "db" and method == "list":
+            return sorted(self.databases)
+        if service_name == "db" and method == "server_version":
+            return self.version_info()["server_version"]
+        if service_name in ("object", "common", "db"):
+            raise NameError(f"Method not available {service_name}.{method}")
+        raise NameError(f"Service {service_name} not found")
+
+    def dispatch_object(self, method: str, args: list, fault: str | None) -> Any:
+        if method == "execute_kw":
+            if len(args) < 6:
+                raise TypeError(f"execute_kw() missing required arguments: got {len(args)} of 6")
+            db, uid, password, model, name, call_args, *rest = args
+            kwargs = rest[0] if rest else {}
+            if not isinstance(call_args, list) or not isinstance(kwargs, dict):
+                raise TypeError("execute_kw() takes a list of arguments and a dict of keyword arguments")
+            return self.execute_kw(db, uid, password, model, name, call_args, kwargs, fault=fault)
+        if method == "execute":
+            if len(args) < 5:
+                raise TypeError(f"execute() missing required arguments: got {len(args)} of 5")
+            db, uid, password, model, name, *call_args = args
+            return self.execute_kw(db, uid, password, model, name, call_args, {}, fault=fault)
+        raise NameError(f"Method not available {method}")
+
     # ---------------------------------------------------------------- object
     def execute_kw(self, db_name, uid, password, model, method, args=None, kw=None, fault=None) -> Any:
         db = self.check_uid(db_name, uid, password)
@@ -105,7 +145,7 @@ class OdooService:
             raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
         if model_name not in env:
             if json2:
-                raise NotFoundError(f"the model {model_name!r} does not exist")
+                raise NotFound(f"the model {model_name!r} does not exist")
             raise UserError(f"Object {model_name} doesn't exist")
         model = env[model_name]
         rpc = model.spec.methods.get(method)
@@ -118,7 +158,7 @@ class OdooService:
             if rpc.on_records:
                 call_args = [model, list(ids or [])]
             elif ids:
-                raise UnprocessableError(f"cannot call {model_name}.{method} with ids")
+                raise UnprocessableEntity(f"cannot call {model_name}.{method} with ids")
             else:
                 call_args = [model]
             bound = _bind(func, call_args, kwargs)
@@ -131,23 +171,18 @@ class OdooService:
         return result
 
 
-class NotFoundError(Exception):
-    """JSON-2 404 for an unknown model (Odoo raises werkzeug's NotFound there)."""
-
-    odoo_name = "werkzeug.exceptions.NotFound"
-    http_status = 404
-
-
-class UnprocessableError(Exception):
-    odoo_name = "werkzeug.exceptions.UnprocessableEntity"
-    http_status = 422
-
-
 def _bind(func, args: list, kwargs: dict) -> inspect.BoundArguments:
     try:
         return inspect.signature(func).bind(*args, **kwargs)
     except TypeError as exc:
         raise TypeError(f"{func.__name__}() {exc}") from None
+
+
+def count_rpc_records(service_name: str, args: list, result: Any) -> int:
+    """count_records for a /jsonrpc or /xmlrpc call (execute_kw's method is its 5th argument)."""
+    if service_name != "object" or len(args) < 5:
+        return 0
+    return count_records(args[4], args[5:6], None, result)
 
 
 def count_records(method: str, args: list, ids: list | None, result: Any) -> int:

@@ -143,9 +143,7 @@ class StockQuant(Model):
     @records_method("write")
     def action_apply_inventory(self, ids):
         ids = self.ids_arg(ids)
-        missing = [i for i in ids if i not in self._existing(ids)]
-        if missing:
-            raise self._missing(missing)
+        self.ensure_exist(ids)
         t = self.table
         stamp = now()
         self.conn.execute(sa.update(t).where(t.c.id.in_(ids), t.c.inventory_quantity_set.is_(True)).values(

@@ -8,23 +8,9 @@ import json
 from starlette.responses import JSONResponse, Response
 
 from .. import security
+from ..exceptions import BadRequest, NotFound, Unauthorized
 from ..service import OdooService, count_records
 from .errors import serialize_exception
-
-
-class Unauthorized(Exception):
-    odoo_name = "werkzeug.exceptions.Unauthorized"
-    http_status = 401
-
-
-class BadRequest(Exception):
-    odoo_name = "werkzeug.exceptions.BadRequest"
-    http_status = 400
-
-
-class NotFound(Exception):
-    odoo_name = "werkzeug.exceptions.NotFound"
-    http_status = 404
 
 
 def status_of(exc: BaseException) -> int:

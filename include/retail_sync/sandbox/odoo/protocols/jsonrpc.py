@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from ..service import OdooService, count_records
+from ..service import OdooService, count_rpc_records
 from .errors import serialize_exception
 
 JSON_TYPES = ("application/json", "application/json-rpc")
@@ -52,38 +52,7 @@ def handle_jsonrpc(service: OdooService, payload: dict, fault: str | None) -> tu
     request_id = payload.get("id")
     service_name, method, args = params.get("service"), params.get("method"), params.get("args", [])
     try:
-        if not isinstance(args, list):
-            raise TypeError("args must be a list")
-        if service_name == "common":
-            result = service.common(method, args)
-        elif service_name == "object":
-            result = dispatch_object(service, method, args, fault)
-        elif service_name == "db" and method == "list":
-            result = sorted(service.databases)
-        elif service_name == "db" and method == "server_version":
-            result = service.version_info()["server_version"]
-        else:
-            raise NameError(f"Method not available {service_name}.{method}" if service_name in ("object", "common", "db")
-                            else f"Service {service_name} not found")
+        result = service.dispatch_rpc(service_name, method, args, fault)
     except Exception as exc:  # every failure goes back in the envelope, as Odoo does
         return error_response(service.version, request_id, exc), 0
-    records = count_records(args[4] if len(args) > 4 else "", args[5:6] or [], None, result) \
-        if service_name == "object" else 0
-    return result_response(service.version, request_id, result), records
-
-
-def dispatch_object(service: OdooService, method: str, args: list, fault: str | None) -> Any:
-    if method == "execute_kw":
-        if len(args) < 6:
-            raise TypeError(f"execute_kw() missing required arguments: got {len(args)} of 6")
-        db, uid, password, model, name, call_args, *rest = args
-        kwargs = rest[0] if rest else {}
-        if not isinstance(call_args, list) or not isinstance(kwargs, dict):
-            raise TypeError("execute_kw() takes a list of arguments and a dict of keyword arguments")
-        return service.execute_kw(db, uid, password, model, name, call_args, kwargs, fault=fault)
-    if method == "execute":
-        if len(args) < 5:
-            raise TypeError(f"execute() missing required arguments: got {len(args)} of 5")
-        db, uid, password, model, name, *call_args = args
-        return service.execute_kw(db, uid, password, model, name, call_args, {}, fault=fault)
-    raise NameError(f"Method not available {method}")
+    return result_response(service.version, request_id, result), count_rpc_records(service_name, args, result)

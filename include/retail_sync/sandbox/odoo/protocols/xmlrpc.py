@@ -8,8 +8,7 @@ import xmlrpc.client
 from starlette.responses import Response
 
 from ..exceptions import AccessDenied, AccessError, UserError
-from ..service import OdooService, count_records
-from .jsonrpc import dispatch_object
+from ..service import OdooService, count_rpc_records
 
 APPLICATION_ERROR, WARNING, ACCESS_DENIED, ACCESS_ERROR = 1, 2, 3, 4
 
@@ -35,16 +34,8 @@ def handle_xmlrpc(service: OdooService, service_name: str, body: bytes, fault: s
         return xml_response(xmlrpc.client.dumps(fault_for(exc), methodresponse=True)), 0
     try:
         args = list(args)
-        if service_name == "common":
-            result = service.common(method, args)
-        elif service_name == "object":
-            result = dispatch_object(service, method, args, fault)
-        elif service_name == "db" and method == "list":
-            result = sorted(service.databases)
-        else:
-            raise NameError(f"Method not available {method}")
+        result = service.dispatch_rpc(service_name, method, args, fault)
         payload = xmlrpc.client.dumps((result,), methodresponse=True, allow_none=False)
     except Exception as exc:
         return xml_response(xmlrpc.client.dumps(fault_for(exc), methodresponse=True)), 0
-    records = count_records(args[4], args[5:6], None, result) if service_name == "object" and len(args) > 4 else 0
-    return xml_response(payload), records
+    return xml_response(payload), count_rpc_records(service_name, args, result)
