@@ -1,0 +1,168 @@
+"""One Odoo client over JSON-RPC (`/jsonrpc`, Odoo 17/18/19) or JSON-2 (`/json/2`, Odoo 19+).
+
+`call(model, method, *args, **kwargs)` takes execute_kw's shape on both transports: for JSON-2
+the positional arguments of the standard ORM methods are sent under their parameter names, and a
+record method's first argument becomes `ids`. The API key is sent, never logged or put in errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .errors import RETRYABLE_STATUSES, OdooAuthError, OdooError, OdooRetryableError, OdooServerError, from_odoo
+from .retry import RetryCounters, RetryPolicy, with_retries
+
+log = logging.getLogger(__name__)
+
+# JSON-2 takes named arguments only: the names of the standard methods' positional parameters.
+POSITIONAL_NAMES = {
+    "search": ["domain", "offset", "limit", "order"],
+    "search_count": ["domain", "limit"],
+    "search_read": ["domain", "fields", "offset", "limit", "order"],
+    "read": ["fields", "load"],
+    "create": ["vals_list"],
+    "write": ["vals"],
+    "load": ["fields", "data"],
+    "fields_get": ["allfields", "attributes"],
+    "name_search": ["name", "domain", "operator", "limit"],
+    "default_get": ["fields_list"],
+}
+MODEL_METHODS = {"search", "search_count", "search_read", "create", "load", "fields_get", "name_search",
+                 "default_get"}
+
+
+@dataclass(frozen=True)
+class OdooConfig:
+    url: str
+    database: str
+    login: str
+    api_key: str
+    version: int | None = None          # None: ask the server
+    protocol: str = "auto"              # auto (JSON-2 from 19 on) | jsonrpc | json2
+    timeout: float = 60.0
+
+    def __repr__(self) -> str:  # keep the key out of logs and tracebacks
+        return (f"OdooConfig(url={self.url!r}, database={self.database!r}, login={self.login!r}, "
+                f"version={self.version!r}, protocol={self.protocol!r})")
+
+
+class OdooClient:
+    def __init__(self, config: OdooConfig, policy: RetryPolicy | None = None, http: httpx.Client | None = None):
+        self.config = config
+        self.policy = policy or RetryPolicy()
+        self.counters = RetryCounters()
+        self._http = http or httpx.Client(base_url=config.url.rstrip("/"), timeout=config.timeout,
+                                          headers={"User-Agent": "retail-sync"})
+        self._ids = itertools.count(1)
+        self._version = config.version
+        self._uid: int | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> OdooClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def version(self) -> int:
+        if self._version is None:
+            info = self._retrying("common.version", lambda: self._jsonrpc("common", "version", []))
+            self._version = int(info["server_version_info"][0])
+        return self._version
+
+    @property
+    def protocol(self) -> str:
+        if self.config.protocol != "auto":
+            return self.config.protocol
+        return "json2" if self.version >= 19 else "jsonrpc"
+
+    @property
+    def uid(self) -> int:
+        if self._uid is None:
+            if self.protocol == "json2":
+                self._uid = int(self.call("res.users", "context_get")["uid"])
+            else:
+                cfg = self.config
+                uid = self._retrying("common.authenticate", lambda: self._jsonrpc(
+                    "common", "authenticate", [cfg.database, cfg.login, cfg.api_key, {}]))
+                if not uid:
+                    raise OdooAuthError(f"Odoo refused the login {cfg.login!r} on database {cfg.database!r}: "
+                                        "check the Airflow connection's login and API key")
+                self._uid = int(uid)
+        return self._uid
+
+    # ------------------------------------------------------------------ calls
+    def call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        what = f"{model}.{method}"
+        if self.protocol == "json2":
+            return self._retrying(what, lambda: self._json2(model, method, list(args), dict(kwargs)))
+        cfg, uid = self.config, self.uid
+        return self._retrying(what, lambda: self._jsonrpc(
+            "object", "execute_kw", [cfg.database, uid, cfg.api_key, model, method, list(args), kwargs]))
+
+    def _retrying(self, what: str, func):
+        def counted():
+            self.counters.calls += 1
+            return func()
+        return with_retries(counted, self.policy, self.counters, what)
+
+    def _post(self, path: str, **kwargs) -> httpx.Response:
+        try:
+            response = self._http.post(path, **kwargs)
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
+            raise OdooRetryableError(f"connection to Odoo failed: {type(exc).__name__}") from None
+        if response.status_code in RETRYABLE_STATUSES:
+            retry_after = response.headers.get("Retry-After")
+            raise OdooRetryableError(f"Odoo answered HTTP {response.status_code}", status=response.status_code,
+                                     retry_after=_seconds(retry_after))
+        return response
+
+    def _jsonrpc(self, service: str, method: str, args: list) -> Any:
+        body = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
+                "params": {"service": service, "method": method, "args": args}}
+        response = self._post("/jsonrpc", json=body)
+        if response.status_code != 200:
+            raise OdooServerError(f"Odoo answered HTTP {response.status_code} on /jsonrpc", status=response.status_code)
+        payload = response.json()
+        error = payload.get("error")
+        if error:
+            data = error.get("data") or {}
+            raise from_odoo(data.get("name"), data.get("message") or error.get("message", "Odoo error"))
+        return payload.get("result")
+
+    def _json2(self, model: str, method: str, args: list, kwargs: dict) -> Any:
+        body = dict(kwargs)
+        if method not in MODEL_METHODS and args:
+            body["ids"], args = args[0], args[1:]
+        names = POSITIONAL_NAMES.get(method, [])
+        if len(args) > len(names):
+            raise OdooError(f"{model}.{method}: JSON-2 needs named arguments beyond {names}")
+        body.update(zip(names, args))
+        headers = {"Authorization": f"bearer {self.config.api_key}", "X-Odoo-Database": self.config.database}
+        response = self._post(f"/json/2/{model}/{method}", json=body, headers=headers)
+        if response.status_code == 200:
+            return response.json()
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        raise from_odoo(data.get("name"), data.get("message") or f"HTTP {response.status_code}",
+                        status=response.status_code)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
