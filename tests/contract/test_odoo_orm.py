@@ -211,3 +211,25 @@ def test_fields_get_and_name_search(odoo, companies, tag):
     assert info["parent_id"] == {"type": "many2one", "relation": "res.partner", "string": "Related Company"}
     found = odoo.call("res.partner", "name_search", f"Carol {tag}")
     assert found == [[companies["carol"], f"Bolt {tag}, Carol {tag}"]]
+
+
+def test_attribute_lines_generate_one_variant_per_combination(odoo, tag):
+    size = odoo.call("product.attribute", "create", {"name": f"Size {tag}", "value_ids": [
+        (0, 0, {"name": "S"}), (0, 0, {"name": "M"}), (0, 0, {"name": "L"})]})
+    colour = odoo.call("product.attribute", "create", {"name": f"Colour {tag}", "value_ids": [
+        (0, 0, {"name": "Black"}), (0, 0, {"name": "White"})]})
+    sizes = odoo.call("product.attribute.value", "search", [["attribute_id", "=", size]])
+    colours = odoo.call("product.attribute.value", "search", [["attribute_id", "=", colour]])
+    template = odoo.call("product.template", "create", {"name": f"Tee {tag}", "attribute_line_ids": [
+        (0, 0, {"attribute_id": size, "value_ids": [(6, 0, sizes)]}),
+        (0, 0, {"attribute_id": colour, "value_ids": [(6, 0, colours)]})]})
+    variants = odoo.call("product.product", "search_read", [["product_tmpl_id", "=", template]],
+                         ["display_name", "product_template_attribute_value_ids"])
+    assert len(variants) == 6 and all(len(v["product_template_attribute_value_ids"]) == 2 for v in variants)
+    assert f"Tee {tag} (S, Black)" in {v["display_name"] for v in variants}
+    line = odoo.call("product.template", "read", [template], ["attribute_line_ids"])[0]["attribute_line_ids"][0]
+    odoo.call("product.template.attribute.line", "write", [line], {"value_ids": [(6, 0, sizes[:2])]})
+    assert odoo.call("product.product", "search_count", [["product_tmpl_id", "=", template]]) == 4
+    with pytest.raises(RpcError) as info:
+        odoo.call("product.attribute.value", "create", {"name": "S", "attribute_id": size})
+    assert info.value.name == "odoo.exceptions.ValidationError"

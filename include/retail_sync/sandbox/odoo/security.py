@@ -25,12 +25,14 @@ ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "res.partner": "r", "res.groups": "", "product.category": "r", "product.template": "r",
         "product.product": "r", "product.pricelist": "r", "product.pricelist.item": "r",
         "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
-        "stock.quant": "r", "ir.model.data": "r",
+        "stock.quant": "r", "ir.model.data": "r", "product.attribute": "r", "product.attribute.value": "r",
+        "product.template.attribute.line": "r", "product.template.attribute.value": "r",
     },
     "retail_sync.group_integration": {
         "res.partner": "rwc", "product.category": "rwc", "product.template": "rwc", "product.product": "rwc",
         "product.pricelist": "rwc", "product.pricelist.item": "rwcu", "stock.quant": "rwc",
-        "ir.model.data": "rwcu",
+        "ir.model.data": "rwcu", "product.attribute": "rwc", "product.attribute.value": "rwc",
+        "product.template.attribute.line": "rwcu", "product.template.attribute.value": "rwc",
     },
 }
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}

@@ -182,9 +182,15 @@ class ProductTemplate(Model):
 
     def _after_create(self, ids, vals_list):
         if self.env.context.get("inherits_parent_only"):
-            return
-        products = self.env["product.product"].sudo()
-        products.create([{"product_tmpl_id": i} for i in ids])
+            return  # product.product.create() is making this template for itself
+        self.sync_variants(ids)
+
+    def sync_variants(self, ids: list[int]) -> None:
+        """Give each template one variant; product_attribute.py replaces this with one per combination."""
+        have = self._variants(ids)
+        missing = [i for i in ids if not have.get(i)]
+        if missing:
+            self.env["product.product"].sudo().create([{"product_tmpl_id": i} for i in missing])
 
     def _after_write(self, ids, vals):
         if self.env.version == 17 and "detailed_type" in vals and "type" not in vals:
