@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync.sandbox.odoo.seed import SeedCredentials
 from retail_sync.sandbox.serving import RunningServer

@@ -6,6 +6,7 @@ import logging
 
 import httpx
 import pytest
+
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.odoo.errors import (
     OdooAccessError,

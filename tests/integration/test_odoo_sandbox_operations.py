@@ -11,6 +11,7 @@ import xmlrpc.client
 import httpx
 import pytest
 import sqlalchemy as sa
+
 from retail_sync.sandbox.faults import FaultPlan
 from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync.sandbox.odoo.seed import SeedCredentials

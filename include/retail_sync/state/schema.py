@@ -1,0 +1,77 @@
+"""Tables of the state store, and the ordered upgrades that bring an older store up to date."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "rs_schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Per flow and channel: how far a pull has got (advanced only when everything before it is settled).
+watermarks = sa.Table(
+    "rs_watermarks", metadata,
+    sa.Column("flow", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(128), primary_key=True),
+    sa.Column("value", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Per external key: which Odoo record it became and the digest of the payload last loaded.
+sync_ledger = sa.Table(
+    "rs_sync_ledger", metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("odoo_id", sa.Integer, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String(255)),
+)
+
+# Records that could not be loaded: the raw payload and the error, until replayed or resolved.
+dead_letters = sa.Table(
+    "rs_dead_letters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("flow", sa.String(64), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("stage", sa.String(32), nullable=False),       # validate | load
+    sa.Column("attempts", sa.Integer, nullable=False, default=1),
+    sa.Column("status", sa.String(16), nullable=False),      # open | replayed | resolved
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String(255)),
+    sa.UniqueConstraint("flow", "key", name="rs_dead_letters_flow_key"),
+)
+
+run_metrics = sa.Table(
+    "rs_run_metrics", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("flow", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(255), nullable=False),
+    sa.Column("metric", sa.String(64), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("labels", sa.Text, nullable=False, default="{}"),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("rs_run_metrics_flow_run", "flow", "run_id"),
+)
+
+# Input files a flow has taken in, by content digest: each file is processed exactly once.
+processed_files = sa.Table(
+    "rs_processed_files", metadata,
+    sa.Column("flow", sa.String(64), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("uri", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),      # claimed | done | rejected
+    sa.Column("run_id", sa.String(255)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Upgrades after version 1 (the tables above as first released): (version, list of SQL statements).
+UPGRADES: list[tuple[int, list[str]]] = []
+CURRENT_VERSION = 1 + len(UPGRADES)

@@ -1,0 +1,210 @@
+"""The state store: SQLAlchemy 2 on SQLite (default, under the Airflow home) or PostgreSQL by URL.
+
+Every write is an explicit short transaction; upserts use ON CONFLICT so that concurrent writers of
+one key end with one row, never an integrity error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import schema
+
+LEDGER_CHUNK = 500
+
+
+def default_url() -> str:
+    if os.environ.get("RETAIL_SYNC_STATE_URL"):
+        return os.environ["RETAIL_SYNC_STATE_URL"]
+    home = Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow"))
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home / 'retail_sync_state.sqlite'}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    key: str
+    model: str
+    odoo_id: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    flow: str
+    key: str
+    payload: dict
+    error: str
+    stage: str
+    attempts: int
+    status: str
+
+
+class StateStore:
+    def __init__(self, url: str | None = None):
+        self.url = url or default_url()
+        connect_args = {"timeout": 30} if self.url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(self.url, connect_args=connect_args)
+        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        self.ensure_schema()
+
+    def ensure_schema(self) -> None:
+        """Create the tables, then apply the upgrades this store has not seen yet."""
+        schema.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            current = conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version))) or 0
+            if current == 0:
+                conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=utcnow()))
+                current = 1
+            for version, statements in schema.UPGRADES:
+                if version > current:
+                    for statement in statements:
+                        conn.execute(sa.text(statement))
+                    conn.execute(sa.insert(schema.schema_version).values(version=version, applied_at=utcnow()))
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version)))
+
+    # ---------------------------------------------------------------- sync ledger
+    def ledger(self, keys: Iterable[str]) -> dict[str, LedgerEntry]:
+        keys = list(keys)
+        table = schema.sync_ledger
+        found: dict[str, LedgerEntry] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), LEDGER_CHUNK):
+                chunk = keys[start:start + LEDGER_CHUNK]
+                rows = conn.execute(sa.select(table.c.key, table.c.model, table.c.odoo_id, table.c.digest)
+                                    .where(table.c.key.in_(chunk)))
+                found.update((r.key, LedgerEntry(r.key, r.model, r.odoo_id, r.digest)) for r in rows)
+        return found
+
+    def record_loaded(self, entries: Iterable[LedgerEntry], run_id: str | None = None) -> int:
+        rows = [{"key": e.key, "model": e.model, "odoo_id": e.odoo_id, "digest": e.digest,
+                 "loaded_at": utcnow(), "run_id": run_id} for e in entries]
+        if not rows:
+            return 0
+        stmt = self._insert(schema.sync_ledger)
+        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
+            "model": stmt.excluded.model, "odoo_id": stmt.excluded.odoo_id, "digest": stmt.excluded.digest,
+            "loaded_at": stmt.excluded.loaded_at, "run_id": stmt.excluded.run_id})
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), LEDGER_CHUNK):
+                conn.execute(stmt, rows[start:start + LEDGER_CHUNK])
+        return len(rows)
+
+    # ---------------------------------------------------------------- watermarks
+    def watermark(self, flow: str, channel: str) -> str | None:
+        table = schema.watermarks
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(table.c.value).where(table.c.flow == flow, table.c.channel == channel))
+
+    def advance_watermark(self, flow: str, channel: str, value: str) -> str:
+        """Move the watermark forward to `value` (ISO timestamps compare as text); never backwards."""
+        table = schema.watermarks
+        stmt = self._insert(table).values(flow=flow, channel=channel, value=value, updated_at=utcnow())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["flow", "channel"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+            where=table.c.value < stmt.excluded.value)
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+        return self.watermark(flow, channel)
+
+    # ---------------------------------------------------------------- dead letters
+    def dead_letter(self, flow: str, key: str, payload: dict, error: str, stage: str,
+                    run_id: str | None = None) -> None:
+        now = utcnow()
+        table = schema.dead_letters
+        stmt = self._insert(table).values(flow=flow, key=key, payload=json.dumps(payload, default=str), error=error,
+                                          stage=stage, attempts=1, status="open", first_seen=now, last_seen=now,
+                                          run_id=run_id)
+        stmt = stmt.on_conflict_do_update(index_elements=["flow", "key"], set_={
+            "payload": stmt.excluded.payload, "error": stmt.excluded.error, "stage": stmt.excluded.stage,
+            "attempts": table.c.attempts + 1, "status": "open", "last_seen": stmt.excluded.last_seen,
+            "run_id": stmt.excluded.run_id})
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def dead_letters(self, flow: str | None = None, status: str | None = "open") -> list[DeadLetter]:
+        table = schema.dead_letters
+        query = sa.select(table).order_by(table.c.id)
+        if flow:
+            query = query.where(table.c.flow == flow)
+        if status:
+            query = query.where(table.c.status == status)
+        with self.engine.connect() as conn:
+            return [DeadLetter(r.id, r.flow, r.key, json.loads(r.payload), r.error, r.stage, r.attempts, r.status)
+                    for r in conn.execute(query)]
+
+    def settle_dead_letters(self, flow: str, keys: Iterable[str], status: str = "resolved") -> int:
+        """Close the open dead letters of keys that have since loaded (or were replayed)."""
+        keys = list(keys)
+        if not keys:
+            return 0
+        table = schema.dead_letters
+        changed = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(keys), LEDGER_CHUNK):
+                result = conn.execute(sa.update(table).where(
+                    table.c.flow == flow, table.c.key.in_(keys[start:start + LEDGER_CHUNK]),
+                    table.c.status == "open").values(status=status, last_seen=utcnow()))
+                changed += result.rowcount
+        return changed
+
+    # ---------------------------------------------------------------- metrics
+    def record_metrics(self, flow: str, run_id: str, metrics: dict[str, float], labels: dict | None = None) -> None:
+        rows = [{"flow": flow, "run_id": run_id, "metric": name, "value": float(value),
+                 "labels": json.dumps(labels or {}, sort_keys=True), "recorded_at": utcnow()}
+                for name, value in metrics.items()]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(sa.insert(schema.run_metrics), rows)
+
+    def metrics(self, flow: str, run_id: str | None = None) -> dict[str, float]:
+        table = schema.run_metrics
+        query = sa.select(table.c.metric, table.c.value).where(table.c.flow == flow).order_by(table.c.id)
+        if run_id:
+            query = query.where(table.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return {metric: value for metric, value in conn.execute(query)}
+
+    # ---------------------------------------------------------------- input files
+    def claim_file(self, flow: str, fingerprint: str, uri: str, run_id: str | None = None) -> bool:
+        """True if this run may process the file: never seen, or claimed earlier by a run that did not finish."""
+        table = schema.processed_files
+        stmt = self._insert(table).values(flow=flow, fingerprint=fingerprint, uri=uri, status="claimed",
+                                          run_id=run_id, updated_at=utcnow())
+        stmt = stmt.on_conflict_do_update(index_elements=["flow", "fingerprint"],
+                                          set_={"run_id": stmt.excluded.run_id, "updated_at": stmt.excluded.updated_at},
+                                          where=table.c.status == "claimed")
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+            status, owner = conn.execute(sa.select(table.c.status, table.c.run_id).where(
+                table.c.flow == flow, table.c.fingerprint == fingerprint)).one()
+        return status == "claimed" and owner == run_id
+
+    def finish_file(self, flow: str, fingerprint: str, status: str = "done") -> None:
+        table = schema.processed_files
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(table).where(table.c.flow == flow, table.c.fingerprint == fingerprint)
+                         .values(status=status, updated_at=utcnow()))
+
+    def file_status(self, flow: str, fingerprint: str) -> str | None:
+        table = schema.processed_files
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(table.c.status).where(table.c.flow == flow,
+                                                                table.c.fingerprint == fingerprint))
