@@ -233,3 +233,14 @@ def test_attribute_lines_generate_one_variant_per_combination(odoo, tag):
     with pytest.raises(RpcError) as info:
         odoo.call("product.attribute.value", "create", {"name": "S", "attribute_id": size})
     assert info.value.name == "odoo.exceptions.ValidationError"
+
+
+def test_load_updates_by_database_id_and_binds_the_external_id(odoo, tag):
+    template = odoo.call("product.template", "create", {"name": f"Bare {tag}"})
+    variant = odoo.call("product.product", "search", [["product_tmpl_id", "=", template]])[0]
+    result = odoo.call("product.product", "load", ["id", ".id", "default_code"],
+                       [[f"retail_sync.v_{tag}", str(variant), f"D-{tag}"]])
+    assert result["ids"] == [variant]
+    again = odoo.call("product.product", "load", ["id", "default_code"], [[f"retail_sync.v_{tag}", f"E-{tag}"]])
+    assert again["ids"] == [variant]
+    assert odoo.call("product.product", "read", [variant], ["default_code"])[0]["default_code"] == f"E-{tag}"

@@ -1,6 +1,7 @@
 """`load(fields, data)`: Odoo's import API, upserting by external id.
 
-Columns: `id` (external id, `module.name`, module `__import__` when none is given), plain fields,
+Columns: `id` (external id, `module.name`, module `__import__` when none is given), `.id` (database
+id of a record to update), plain fields,
 `rel/id` (external ids, comma-separated for x2many) and `rel/.id` (database ids). Errors do not raise:
 they come back in `messages`, and any error rolls the whole load back, as Odoo does.
 """
@@ -43,20 +44,21 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
         try:
             if len(row) != len(fields):
                 raise ImportProblem(f"Row {index + 1} has {len(row)} values for {len(fields)} columns")
-            record_xmlid, vals = _convert_row(model, fields, row)
-            record_id = None
-            if record_xmlid:
-                module, name = _split_xmlid(record_xmlid)
-                record_id = xmlids.resolve(module, name, model.spec.name)
+            record_xmlid, database_id, vals = _convert_row(model, fields, row)
+            record_id = database_id
+            if database_id and not model.exists([database_id]):
+                raise ImportProblem(f"No record with database id {database_id} in {model.spec.name}", ".id")
+            module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
+            bound = xmlids.resolve(module, name, model.spec.name) if record_xmlid else None
+            record_id = record_id or bound
             nested = model.conn.begin_nested()
             try:
                 if record_id:
                     model.write([record_id], vals)
                 else:
                     record_id = model.create(vals)
-                    if record_xmlid:
-                        module, name = _split_xmlid(record_xmlid)
-                        xmlids.bind(module, name, model.spec.name, record_id)
+                if record_xmlid and bound != record_id:
+                    xmlids.bind(module, name, model.spec.name, record_id)
                 nested.commit()
             except Exception:
                 nested.rollback()
@@ -86,12 +88,18 @@ def _message(index: int, text: str, field: str | None) -> dict:
     return message
 
 
-def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None, dict]:
+def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None, int | None, dict]:
     vals: dict = {}
-    record_xmlid = None
+    record_xmlid, database_id = None, None
     for column, raw in zip(fields, row):
         if column == "id":
             record_xmlid = str(raw) if raw not in (None, False, "") else None
+            continue
+        if column == ".id":
+            try:
+                database_id = int(raw) if raw not in (None, False, "") else None
+            except (TypeError, ValueError):
+                raise ImportProblem(f"Invalid database id {raw!r}", ".id") from None
             continue
         name, _, suffix = column.partition("/")
         fld = model.spec.fields.get(name)
@@ -105,7 +113,7 @@ def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None
             vals[name] = _relational_by_name(model, fld, raw)
         else:
             vals[name] = _scalar(fld, raw)
-    return record_xmlid, vals
+    return record_xmlid, database_id, vals
 
 
 def _scalar(fld, raw):
