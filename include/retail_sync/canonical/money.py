@@ -1,0 +1,24 @@
+"""Money is never a float: decimal strings in, `Decimal` (pyarrow decimal128) through the pipeline."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(18, 4)
+DECIMAL_TEXT = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
+
+
+def parse_money(text: str | None) -> Decimal | None:
+    """A non-negative decimal with at most 4 places, or None when absent; ValueError when malformed."""
+    if text is None or str(text).strip() == "":
+        return None
+    text = str(text).strip()
+    if not DECIMAL_TEXT.match(text):
+        raise ValueError(f"{text!r} is not a decimal amount")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a decimal amount") from None

@@ -1,0 +1,1 @@
+"""Sources of records: the merchandising feed now; storefront and payment adapters later."""

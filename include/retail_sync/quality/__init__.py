@@ -1,0 +1,1 @@
+"""Validation before load: GX suites per entity, good/quarantined split, batch gates, alert content."""
