@@ -9,6 +9,7 @@ Every value comes back as text; typing and checking is validation's job.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -21,6 +22,9 @@ REQUIRED_COLUMNS = ("sku", "parent_key", "name", "category_path", "list_price", 
 OPTIONAL_COLUMNS = ("description", "cost", "barcode", "weight", "promo_price", "promo_start", "promo_end")
 ATTRIBUTE_PREFIX = "attr_"     # attr_size, attr_colour: the variant attributes
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "y": True, "false": False, "0": False, "no": False, "n": False}
 
 
 class FeedFormatError(ValueError):
@@ -151,3 +155,42 @@ def _read_jsonl(uri: str, data: bytes) -> tuple[list[dict], list[str]]:
         record = {c: _text(value.get(c)) for c in columns}
         records.append({**record, "_row": number, "_problem": problem, "_raw": value.get("_raw")})
     return records, columns
+
+
+def parse_timestamp(text) -> dt.datetime | None:
+    """ISO-8601 date or date-time; naive values are taken as UTC."""
+    if text is None:
+        return None
+    value = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def attributes_of(row, attribute_columns: list[str]) -> dict[str, str]:
+    """`attr_size` → "Size", `attr_fit_type` → "Fit Type"."""
+    return {c[len(ATTRIBUTE_PREFIX):].replace("_", " ").title(): row[c] for c in attribute_columns
+            if row[c] is not None}
+
+
+def to_canonical(rows: pd.DataFrame, attribute_columns: list[str]):
+    """Validated feed rows → a pyarrow Table of canonical Products (decimals, booleans, UTC times)."""
+    import pyarrow as pa
+
+    from ..canonical.money import parse_money
+    from ..canonical.product import PRODUCT_SCHEMA, product_key
+
+    records = []
+    for row in rows.to_dict("records"):
+        records.append({
+            "key": product_key(row["sku"]), "sku": row["sku"], "parent_key": row["parent_key"], "name": row["name"],
+            "description": row.get("description"),
+            "category_path": "/".join(level.strip() for level in row["category_path"].split("/")),
+            "list_price": parse_money(row["list_price"]), "cost": parse_money(row.get("cost")),
+            "currency": row["currency"].upper(), "barcode": row.get("barcode"),
+            "tax_class": row["tax_class"].lower(), "active": BOOLEAN_WORDS[str(row["active"]).lower()],
+            "weight": float(row["weight"]) if row.get("weight") else None,
+            "attributes": json.dumps(attributes_of(row, attribute_columns), sort_keys=True, ensure_ascii=False),
+            "promo_price": parse_money(row.get("promo_price")),
+            "promo_start": parse_timestamp(row.get("promo_start")), "promo_end": parse_timestamp(row.get("promo_end")),
+            "source_row": int(row["_row"]),
+        })
+    return pa.Table.from_pylist(records, schema=PRODUCT_SCHEMA)

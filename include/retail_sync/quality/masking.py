@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-PHONE = re.compile(r"(?<![\w])\+?\d[\d ()./-]{6,}\d")
+# Phone-like runs in free text: a leading + or 00 and at least 8 digits (dates and prices do not match).
+PHONE = re.compile(r"(?<![\w+])(?:\+|00)\d[\d ()./-]{6,}\d")
 PII_COLUMNS = ("email", "phone", "mobile")
 
 

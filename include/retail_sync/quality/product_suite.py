@@ -6,7 +6,6 @@ that make sense) into plain `in set [True]` checks, so every rule reports throug
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pandas as pd
@@ -14,21 +13,14 @@ import pandas as pd
 from ..canonical.barcodes import is_valid_gtin
 from ..canonical.currencies import ISO_4217
 from ..canonical.money import DECIMAL_TEXT
+from ..channels.pim_feed import BOOLEAN_WORDS, attributes_of, parse_timestamp
 from .validation import Rule
 
 TAX_CLASSES = ("standard", "reduced", "zero")
-BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "y": True, "false": False, "0": False, "no": False, "n": False}
 MAX_NAME = 255       # names longer than this are refused rather than silently cut
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 CATEGORY_PATTERN = r"^[^/]*[^/\s][^/]*(/[^/]*[^/\s][^/]*)*$"
 DECIMAL_PATTERN = DECIMAL_TEXT.pattern
-
-
-def parse_timestamp(text) -> dt.datetime | None:
-    if text is None:
-        return None
-    value = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _promo_ok(row) -> bool:
@@ -40,10 +32,6 @@ def _promo_ok(row) -> bool:
     except ValueError:
         return False
     return price is not None and begins is not None and ends is not None and begins < ends
-
-
-def attributes_of(row, attribute_columns: list[str]) -> dict[str, str]:
-    return {c[len("attr_"):].replace("_", " ").title(): row[c] for c in attribute_columns if row[c] is not None}
 
 
 def prepare(rows: pd.DataFrame, attribute_columns: list[str]) -> pd.DataFrame:

@@ -1,0 +1,1 @@
+"""One module per job; plain functions composing channels, quality, odoo and state."""

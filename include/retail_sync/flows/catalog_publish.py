@@ -1,0 +1,331 @@
+"""Catalog publishing, step 2: canonical Products → Odoo categories, attributes, templates, variants
+and prices, in few large idempotent calls.
+
+Each SKU and each parent product has a digest in the sync ledger: a re-run of an unchanged feed
+writes nothing, and a changed price touches only that SKU. Everything is keyed by external id, so a
+run killed half-way and run again ends where one clean run would. Per-row Odoo errors become dead
+letters; the rest of the batch still loads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+
+from ..canonical.product import digest
+from ..odoo.binder import Binder, xmlid
+from ..odoo.client import OdooClient
+from ..odoo.errors import OdooError
+from ..odoo.loader import LoadOutcome, create_rows, load_rows
+from ..odoo.mappers import load_value, storable_product_fields
+from ..state.store import LedgerEntry, StateStore
+from .catalog_settings import CatalogSettings
+
+
+@dataclass
+class PublishResult:
+    rows: int = 0
+    loaded: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    templates_written: int = 0
+    rpc_calls: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def to_xcom(self) -> dict:
+        data = asdict(self)
+        data["failures"] = dict(list(self.failures.items())[:20])
+        return data
+
+
+def template_key(parent_key: str) -> str:
+    return f"pim:template:{parent_key}"
+
+
+def category_keys(path: str) -> list[str]:
+    levels = path.split("/")
+    return [f"pim:category:{'/'.join(levels[:i + 1])}" for i in range(len(levels))]
+
+
+def attribute_key(name: str) -> str:
+    return f"pim:attribute:{name}"
+
+
+def value_key(name: str, value: str) -> str:
+    return f"pim:attribute_value:{name}:{value}"
+
+
+def odoo_datetime(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+class CatalogPublisher:
+    def __init__(self, client: OdooClient, store: StateStore, settings: CatalogSettings, run_id: str):
+        self.client, self.store, self.settings, self.run_id = client, store, settings, run_id
+        self.binder = Binder(client, settings.chunk_size)
+        self.failed: dict[str, str] = {}          # SKU key -> error
+        self.template_ids: dict[str, int] = {}    # parent key -> product.template id
+        self.variant_ids: dict[str, int] = {}     # SKU key -> product.product id
+
+    # ---------------------------------------------------------------- plan
+    def publish(self, good_path: str) -> PublishResult:
+        calls_before = self.client.counters.calls
+        products = pq.read_table(good_path).to_pylist()
+        result = PublishResult(rows=len(products))
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for product in products:
+            groups[product["parent_key"]].append(product)
+        templates = {parent: self._template_values(rows) for parent, rows in groups.items()}
+        sku_digests = {p["key"]: digest(self._sku_values(p, templates[p["parent_key"]])) for p in products}
+        template_digests = {template_key(k): digest(v) for k, v in templates.items()}
+        ledger = self.store.ledger([*sku_digests, *template_digests])
+        changed_skus = {k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
+        changed_parents = {p["parent_key"] for p in products if p["key"] in changed_skus} | {
+            parent for parent in groups
+            if ledger.get(template_key(parent)) is None
+            or ledger[template_key(parent)].digest != template_digests[template_key(parent)]}
+        result.skipped = len(products) - len(changed_skus)
+        if changed_parents:
+            self._write(groups, templates, changed_parents, changed_skus)
+            ok = {k for k in changed_skus if k not in self.failed}
+            by_key = {p["key"]: p for p in products}
+            self.store.record_loaded([LedgerEntry(k, "product.product", self.variant_ids.get(k, 0), sku_digests[k])
+                                      for k in ok if k in self.variant_ids], self.run_id)
+            done_parents = [p for p in changed_parents if not any(r["key"] in self.failed for r in groups[p])]
+            self.store.record_loaded([LedgerEntry(template_key(p), "product.template", self.template_ids[p],
+                                                  template_digests[template_key(p)])
+                                      for p in done_parents if p in self.template_ids], self.run_id)
+            self.store.settle_dead_letters(self.settings.flow, sorted(ok))
+            for key, error in self.failed.items():
+                self.store.dead_letter(self.settings.flow, key, _payload(by_key[key]), error, "load", self.run_id)
+            result.loaded = len(ok)
+        result.dead_lettered = len(self.failed)
+        result.templates_written = len(changed_parents)
+        result.failures = dict(self.failed)
+        result.rpc_calls = self.client.counters.calls - calls_before
+        return result
+
+    def _template_values(self, rows: list[dict]) -> dict:
+        first = min(rows, key=lambda r: r["source_row"])
+        attributes: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            for name, value in json.loads(row["attributes"]).items():
+                attributes[name].add(value)
+        return {
+            "name": first["name"], "description": first["description"], "category": first["category_path"],
+            "tax_class": first["tax_class"], "list_price": str(min(r["list_price"] for r in rows)),
+            "active": any(r["active"] for r in rows),
+            "attributes": {name: sorted(values) for name, values in sorted(attributes.items())},
+        }
+
+    @staticmethod
+    def _sku_values(product: dict, template: dict) -> dict:
+        values = {k: product[k] for k in ("parent_key", "barcode", "cost", "weight", "active", "attributes",
+                                          "list_price", "promo_price", "promo_start", "promo_end", "currency")}
+        values["base_price"] = template["list_price"]
+        return values
+
+    # ---------------------------------------------------------------- write
+    def _write(self, groups, templates, parents: set[str], changed_skus: set[str]) -> None:
+        parents = sorted(parents)
+        self._check_currency(groups, parents)
+        self._fail_groups(groups, self._ensure_categories(templates, parents))
+        attribute_values = self._ensure_attributes(templates, parents)
+        self.template_ids = self._load_templates(groups, templates, parents)
+        live = [p for p in parents if p in self.template_ids]
+        self._fail_groups(groups, self._ensure_attribute_lines(templates, live, attribute_values))
+        self.variant_ids = self._match_variants(groups, live, attribute_values)
+        self._load_variants(groups, live, changed_skus)
+        self._load_prices(groups, templates, live, changed_skus)
+
+    def _fail(self, key: str, error: str) -> None:
+        self.failed.setdefault(key, error)
+
+    def _fail_groups(self, groups, failed_parents: dict[str, str]) -> None:
+        for parent, error in failed_parents.items():
+            for row in groups[parent]:
+                self._fail(row["key"], error)
+
+    def _check_currency(self, groups, parents) -> None:
+        company = self.client.call("res.company", "search_read", [], ["currency_id"], limit=1)[0]
+        currency = company["currency_id"][1]
+        for parent in parents:
+            for row in groups[parent]:
+                if row["currency"] != currency:
+                    self._fail(row["key"], f"currency {row['currency']} is not the Odoo company currency "
+                                           f"{currency}; list prices are in the company currency")
+
+    def _ensure_categories(self, templates, parents) -> dict[str, str]:
+        paths = {templates[p]["category"] for p in parents}
+        keys = sorted({k for path in paths for k in category_keys(path)}, key=lambda k: (k.count("/"), k))
+        existing = self.binder.resolve("product.category", keys)
+        missing = [k for k in keys if k not in existing]
+        failed_keys: dict[str, str] = {}
+        for depth in sorted({k.count("/") for k in missing}):
+            rows = []
+            for key in (k for k in missing if k.count("/") == depth):
+                path = key[len("pim:category:"):]
+                parent = xmlid(f"pim:category:{path.rsplit('/', 1)[0]}") if "/" in path else self.settings.root_category
+                rows.append((key, [xmlid(key), path.rsplit("/", 1)[-1], parent]))
+            outcome = load_rows(self.client, "product.category", ["id", "name", "parent_id/id"], rows,
+                                self.settings.chunk_size)
+            failed_keys.update(outcome.failed)
+        return {p: failed_keys[k] for p in parents for k in category_keys(templates[p]["category"])
+                if k in failed_keys}
+
+    def _ensure_attributes(self, templates, parents) -> dict[tuple[str, str], int]:
+        names = sorted({n for p in parents for n in templates[p]["attributes"]})
+        if not names:
+            return {}
+        keys = {attribute_key(n): n for n in names}
+        existing = self.binder.resolve("product.attribute", keys)
+        load_rows(self.client, "product.attribute", ["id", "name", "create_variant"],
+                  [(k, [xmlid(k), n, "always"]) for k, n in keys.items() if k not in existing], self.settings.chunk_size)
+        pairs = {value_key(n, v): (n, v) for p in parents for n, vs in templates[p]["attributes"].items() for v in vs}
+        existing_values = self.binder.resolve("product.attribute.value", pairs)
+        load_rows(self.client, "product.attribute.value", ["id", "name", "attribute_id/id"],
+                  [(k, [xmlid(k), v, xmlid(attribute_key(n))]) for k, (n, v) in pairs.items()
+                   if k not in existing_values], self.settings.chunk_size)
+        values = self.binder.resolve("product.attribute.value", pairs)
+        attributes = self.binder.resolve("product.attribute", keys)
+        resolved = {pairs[k]: v for k, v in values.items()}
+        resolved.update({(n, None): attributes[k] for k, n in keys.items() if k in attributes})
+        return resolved
+
+    def _load_templates(self, groups, templates, parents) -> dict[str, int]:
+        version_fields = storable_product_fields(self.client.version)
+        columns = ["id", "name", "description_sale", "categ_id/id", "list_price", "taxes_id/id", "sale_ok", "active",
+                   *version_fields]
+        rows = []
+        for parent in parents:
+            if all(r["key"] in self.failed for r in groups[parent]):
+                continue
+            values = templates[parent]
+            tax = self.settings.tax_classes.get(values["tax_class"], "")
+            rows.append((parent, [xmlid(template_key(parent)), values["name"], load_value(values["description"]),
+                                  xmlid(category_keys(values["category"])[-1]), values["list_price"], tax, "1",
+                                  load_value(values["active"]), *(load_value(v) for v in version_fields.values())]))
+        outcome = load_rows(self.client, "product.template", columns, rows, self.settings.chunk_size)
+        self._fail_groups(groups, outcome.failed)
+        return outcome.ids
+
+    def _ensure_attribute_lines(self, templates, parents, attribute_values) -> dict[str, str]:
+        with_attributes = [p for p in parents if templates[p]["attributes"]]
+        if not with_attributes:
+            return {}
+        by_template = {self.template_ids[p]: p for p in with_attributes}
+        existing = defaultdict(dict)
+        ids = list(by_template)
+        for start in range(0, len(ids), self.settings.chunk_size):
+            for line in self.client.call("product.template.attribute.line", "search_read",
+                                         [["product_tmpl_id", "in", ids[start:start + self.settings.chunk_size]]],
+                                         ["product_tmpl_id", "attribute_id", "value_ids"], load=None):
+                existing[line["product_tmpl_id"]][line["attribute_id"]] = line
+        creates, failed = [], {}
+        for template_id, parent in by_template.items():
+            for name, values in templates[parent]["attributes"].items():
+                attribute_id = attribute_values.get((name, None))
+                value_ids = [attribute_values.get((name, v)) for v in values]
+                if attribute_id is None or None in value_ids:
+                    failed[parent] = f"attribute {name} or one of its values could not be created"
+                    continue
+                line = existing[template_id].get(attribute_id)
+                if line is None:
+                    creates.append((parent, {"product_tmpl_id": template_id, "attribute_id": attribute_id,
+                                             "value_ids": [(6, 0, value_ids)]}))
+                elif not set(value_ids) <= set(line["value_ids"]):
+                    # Values are only added: a value missing from one file does not delete variants.
+                    try:
+                        self.client.call("product.template.attribute.line", "write", [line["id"]],
+                                         {"value_ids": [(6, 0, sorted(set(line["value_ids"]) | set(value_ids)))]})
+                    except OdooError as exc:  # a per-template business error: dead-letter its SKUs
+                        if exc.retryable:
+                            raise
+                        failed[parent] = exc.message
+        outcome: LoadOutcome = create_rows(self.client, "product.template.attribute.line", creates,
+                                           self.settings.chunk_size)
+        failed.update(outcome.failed)
+        return failed
+
+    def _match_variants(self, groups, parents, attribute_values) -> dict[str, int]:
+        by_template = {self.template_ids[p]: p for p in parents}
+        ids = list(by_template)
+        ptav_value: dict[int, int] = {}
+        variants = []
+        for start in range(0, len(ids), self.settings.chunk_size):
+            chunk = ids[start:start + self.settings.chunk_size]
+            for ptav in self.client.call("product.template.attribute.value", "search_read",
+                                         [["product_tmpl_id", "in", chunk]], ["product_attribute_value_id"],
+                                         load=None, context={"active_test": False}):
+                ptav_value[ptav["id"]] = ptav["product_attribute_value_id"]
+            variants += self.client.call("product.product", "search_read", [["product_tmpl_id", "in", chunk]],
+                                         ["product_tmpl_id", "product_template_attribute_value_ids"], load=None,
+                                         context={"active_test": False})
+        by_combination = {(v["product_tmpl_id"], frozenset(ptav_value[i] for i in v["product_template_attribute_value_ids"])): v["id"]
+                          for v in variants}
+        matched = {}
+        for parent in parents:
+            template_id = self.template_ids[parent]
+            for row in groups[parent]:
+                if row["key"] in self.failed:
+                    continue
+                wanted = frozenset(attribute_values.get((n, v)) for n, v in json.loads(row["attributes"]).items())
+                variant = by_combination.get((template_id, wanted))
+                if variant is None:
+                    self._fail(row["key"], "Odoo has no variant for this combination of attribute values")
+                else:
+                    matched[row["key"]] = variant
+        return matched
+
+    def _load_variants(self, groups, parents, changed_skus) -> None:
+        todo = {k: v for k, v in self.variant_ids.items() if k in changed_skus and k not in self.failed}
+        self.binder.bind("product.product", todo)
+        columns = ["id", "default_code", "barcode", "standard_price", "weight", "active"]
+        rows = [(row["key"], [xmlid(row["key"]), row["sku"], load_value(row["barcode"]), load_value(row["cost"]),
+                              load_value(row["weight"]), load_value(row["active"])])
+                for parent in parents for row in groups[parent] if row["key"] in todo]
+        for key, error in load_rows(self.client, "product.product", columns, rows, self.settings.chunk_size).failed.items():
+            self._fail(key, error)
+
+    def _load_prices(self, groups, templates, parents, changed_skus) -> None:
+        columns = ["id", "pricelist_id/id", "applied_on", "product_id/id", "compute_price", "fixed_price",
+                   "min_quantity", "date_start", "date_end"]
+        wanted, obsolete = [], []
+        for parent in parents:
+            base = Decimal(templates[parent]["list_price"])
+            for row in groups[parent]:
+                key = row["key"]
+                if key not in changed_skus or key in self.failed:
+                    continue
+                price_key, promo_key = f"pim:price:{row['sku']}", f"pim:promo:{row['sku']}"
+                if row["list_price"] != base:
+                    wanted.append((key, [xmlid(price_key), self.settings.pricelist, "0_product_variant", xmlid(key),
+                                         "fixed", str(row["list_price"]), "0", "", ""]))
+                else:
+                    obsolete.append(price_key)
+                if row["promo_price"] is not None:
+                    wanted.append((key, [xmlid(promo_key), self.settings.pricelist, "0_product_variant", xmlid(key),
+                                         "fixed", str(row["promo_price"]), "0", odoo_datetime(row["promo_start"]),
+                                         odoo_datetime(row["promo_end"])]))
+                else:
+                    obsolete.append(promo_key)
+        for key, error in load_rows(self.client, "product.pricelist.item", columns, wanted,
+                                    self.settings.chunk_size).failed.items():
+            self._fail(key, error)
+        stale = list(self.binder.resolve("product.pricelist.item", obsolete).values())
+        for start in range(0, len(stale), self.settings.chunk_size):
+            self.client.call("product.pricelist.item", "unlink", stale[start:start + self.settings.chunk_size])
+
+
+def _payload(product: dict) -> dict:
+    return {k: (str(v) if v is not None and not isinstance(v, (str, int, float, bool)) else v)
+            for k, v in product.items()}
+
+
+def publish_catalog(good_path: str, client: OdooClient, store: StateStore, settings: CatalogSettings,
+                    run_id: str) -> PublishResult:
+    return CatalogPublisher(client, store, settings, run_id).publish(good_path)

@@ -1,0 +1,20 @@
+"""Settings of the catalog flow: where files go, batch sizes, gates, and how tax classes map to Odoo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    staging_root: Path
+    docs_root: Path | None = None          # GX Data Docs are built here when set
+    flow: str = "catalog"
+    chunk_size: int = 500
+    max_quarantine_share: float = 0.25     # above this share of bad rows the whole file is blocked
+    min_row_ratio: float = 0.5             # a feed with fewer rows than this share of the last one is blocked
+    root_category: str = "product.product_category_all"
+    pricelist: str = "product.list0"       # where per-variant prices and promotions go
+    tax_classes: dict[str, str] = field(default_factory=lambda: {
+        "standard": "retail_sync.tax_standard", "reduced": "retail_sync.tax_reduced", "zero": "retail_sync.tax_zero"})

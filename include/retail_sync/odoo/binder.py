@@ -1,0 +1,62 @@
+"""External keys ↔ Odoo ids through `ir.model.data` (module `retail_sync`), in batches.
+
+A key such as `pim:product:TEE-S` becomes the external id `retail_sync.pim_product_TEE_S_1a2b3c4d`:
+readable, free of characters Odoo refuses, and unique because the key's digest is part of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from .client import OdooClient
+
+MODULE = "retail_sync"
+CHUNK = 500
+
+
+def xmlid_name(key: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_]+", "_", key).strip("_")[:80]
+    return f"{safe}_{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
+
+def xmlid(key: str) -> str:
+    return f"{MODULE}.{xmlid_name(key)}"
+
+
+class Binder:
+    def __init__(self, client: OdooClient, chunk: int = CHUNK):
+        self.client = client
+        self.chunk = chunk
+
+    def resolve(self, model: str, keys: Iterable[str]) -> dict[str, int]:
+        """Odoo ids of the keys already bound for `model` (unbound keys are absent)."""
+        by_name = {xmlid_name(k): k for k in keys}
+        names = list(by_name)
+        found: dict[str, int] = {}
+        for start in range(0, len(names), self.chunk):
+            rows = self.client.call("ir.model.data", "search_read",
+                                    [["module", "=", MODULE], ["model", "=", model],
+                                     ["name", "in", names[start:start + self.chunk]]], ["name", "res_id"])
+            found.update((by_name[r["name"]], r["res_id"]) for r in rows)
+        return found
+
+    def bind(self, model: str, ids_by_key: dict[str, int]) -> int:
+        """Register external ids for records created without one; idempotent (bound keys are skipped)."""
+        missing = {k: v for k, v in ids_by_key.items() if k not in self.resolve(model, ids_by_key)}
+        rows = [{"module": MODULE, "name": xmlid_name(k), "model": model, "res_id": v} for k, v in missing.items()]
+        for start in range(0, len(rows), self.chunk):
+            self.client.call("ir.model.data", "create", rows[start:start + self.chunk])
+        return len(rows)
+
+    def resolve_xmlids(self, full_ids: Iterable[str]) -> dict[str, int]:
+        """Ids of external ids given in full (`module.name`), e.g. `product.product_category_all`."""
+        result = {}
+        for full in set(full_ids):
+            module, _, name = full.partition(".")
+            rows = self.client.call("ir.model.data", "search_read", [["module", "=", module], ["name", "=", name]],
+                                    ["res_id"], limit=1)
+            if rows:
+                result[full] = rows[0]["res_id"]
+        return result

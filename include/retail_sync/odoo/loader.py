@@ -1,0 +1,86 @@
+"""Batched, error-isolating writes: `load()` upserts by external id, a chunk at a time.
+
+Odoo's `load` rolls a whole call back when one row is wrong and names that row in `messages`; the
+loader takes the named rows out (they become dead letters with their error) and loads the rest again.
+A call that fails without naming rows is split in halves until the bad rows are alone. Retryable
+failures are not handled here: the client retries them, and past its budget the task fails and is re-run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .client import OdooClient
+from .errors import OdooError
+
+DEFAULT_CHUNK = 500
+
+
+@dataclass
+class LoadOutcome:
+    ids: dict[str, int] = field(default_factory=dict)       # key -> Odoo id
+    failed: dict[str, str] = field(default_factory=dict)    # key -> error text
+
+    def merge(self, other: LoadOutcome) -> None:
+        self.ids.update(other.ids)
+        self.failed.update(other.failed)
+
+
+def load_rows(client: OdooClient, model: str, columns: list[str], rows: Sequence[tuple[str, list]],
+              chunk: int = DEFAULT_CHUNK) -> LoadOutcome:
+    """Upsert `rows` ((key, values) in `columns` order) through `model.load`, chunk by chunk."""
+    outcome = LoadOutcome()
+    for start in range(0, len(rows), chunk):
+        outcome.merge(_load_chunk(client, model, columns, list(rows[start:start + chunk])))
+    return outcome
+
+
+def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[tuple[str, list]]) -> LoadOutcome:
+    outcome = LoadOutcome()
+    while rows:
+        try:
+            result = client.call(model, "load", columns, [values for _key, values in rows])
+        except OdooError as exc:
+            if exc.retryable:
+                raise
+            return _bisect(rows, lambda part: _load_chunk(client, model, columns, part), str(exc.message))
+        if result.get("ids"):
+            outcome.ids.update((key, odoo_id) for (key, _), odoo_id in zip(rows, result["ids"]))
+            return outcome
+        errors = [m for m in result.get("messages", []) if m.get("type") == "error"]
+        named = {m["record"]: m["message"] for m in errors if isinstance(m.get("record"), int)}
+        if not named:
+            text = "; ".join(m.get("message", "") for m in errors) or "load() failed without a message"
+            return _bisect(rows, lambda part: _load_chunk(client, model, columns, part), text)
+        outcome.failed.update((rows[i][0], text) for i, text in named.items() if i < len(rows))
+        rows = [row for i, row in enumerate(rows) if i not in named]
+    return outcome
+
+
+def _bisect(rows: list, retry: Callable[[list], LoadOutcome], error: str) -> LoadOutcome:
+    if len(rows) == 1:
+        return LoadOutcome(failed={rows[0][0]: error})
+    middle = len(rows) // 2
+    outcome = retry(rows[:middle])
+    outcome.merge(retry(rows[middle:]))
+    return outcome
+
+
+def create_rows(client: OdooClient, model: str, rows: Sequence[tuple[str, dict]],
+                chunk: int = DEFAULT_CHUNK) -> LoadOutcome:
+    """`create` in batches for models `load` does not fit (no external id wanted); bad rows isolated."""
+    outcome = LoadOutcome()
+
+    def attempt(part: list[tuple[str, dict]]) -> LoadOutcome:
+        try:
+            ids = client.call(model, "create", [vals for _key, vals in part])
+        except OdooError as exc:
+            if exc.retryable:
+                raise
+            return _bisect(part, attempt, str(exc.message))
+        return LoadOutcome(ids={key: odoo_id for (key, _), odoo_id in zip(part, ids)})
+
+    for start in range(0, len(rows), chunk):
+        outcome.merge(attempt(list(rows[start:start + chunk])))
+    return outcome
