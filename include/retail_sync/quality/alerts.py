@@ -51,3 +51,15 @@ def rejected_file_alert(flow: str, run_id: str, source: str, error: str) -> Aler
             f"loaded:\n  {mask_text(error)}\nFix the file and drop it again (a changed file is a new file).")
     return Alert(subject, text, "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in text.splitlines())
                  + "</body></html>", {"flow": flow, "run_id": run_id, "rejected": True})
+
+
+def dead_letter_alert(flow: str, run_id: str, source: str, failures: dict[str, str]) -> Alert:
+    subject = f"[retail-sync] {flow}: {len(failures)} record(s) refused by Odoo and dead-lettered"
+    lines = [f"Flow: {flow}", f"Run: {run_id}", f"Source: {source}",
+             "Odoo refused these records; the rest of the batch loaded:"]
+    lines += [f"  - {key}: {mask_text(error)[:300]}" for key, error in list(failures.items())[:20]]
+    if len(failures) > 20:
+        lines.append(f"  … and {len(failures) - 20} more (see the dead-letter queue)")
+    text = "\n".join(lines)
+    return Alert(subject, text, "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in lines)
+                 + "</body></html>", {"flow": flow, "run_id": run_id, "dead_lettered": len(failures)})

@@ -1,0 +1,63 @@
+"""
+### Catalog publishing: merchandising feed → validated → Odoo products, variants and prices
+
+Drop a feed file (CSV, Parquet or JSON Lines; format in the README) into the landing folder
+(`$RETAIL_SYNC_CATALOG_LANDING`, default `$AIRFLOW_HOME/retail_sync/landing/catalog`). Every 15
+minutes each new file is validated with Great Expectations, its bad rows quarantined (and an alert
+sent), and its good rows published to Odoo through the `odoo_default` connection. Unchanged rows cost
+no Odoo call. Published files move to `processed/`, unreadable ones to `rejected/`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, task, task_group
+
+ODOO_PRODUCTS = Asset("odoo://retail-sync/product.product", extra={"model": "product.product"})
+
+
+@dag(
+    schedule="*/15 * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["retail-sync", "catalog", "odoo"],
+    default_args={
+        "owner": "data-team",
+        "retries": 3,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=10),
+        "pool": "odoo_batch",
+    },
+)
+def catalog_publish():
+    @task
+    def pending_feeds() -> list[str]:
+        from retail_sync.airflow import catalog_tasks
+
+        return catalog_tasks.pending_feeds()
+
+    @task
+    def validate(uri: str, run_id: str | None = None) -> dict | None:
+        from retail_sync.airflow import catalog_tasks
+
+        return catalog_tasks.validate(uri, run_id)
+
+    @task(outlets=[ODOO_PRODUCTS])
+    def publish(validated: dict | None, run_id: str | None = None) -> dict:
+        from retail_sync.airflow import catalog_tasks
+
+        return catalog_tasks.publish(validated, run_id)
+
+    @task_group
+    def feed_file(uri: str):
+        """One file's chain: a bad file fails its own tasks and no other file's."""
+        publish(validate(uri))
+
+    feed_file.expand(uri=pending_feeds())
+
+
+catalog_publish()

@@ -1,0 +1,1 @@
+"""The Airflow side: the "odoo" connection type and hook, alert delivery, settings from the environment."""

@@ -1,0 +1,74 @@
+"""What the catalog_publish DAG's tasks do, wired to Airflow: the Odoo connection, the state store,
+alert delivery, and Airflow's own exceptions for outcomes that retrying cannot change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..flows.catalog_settings import CatalogSettings
+from ..state.store import StateStore
+from . import settings
+from .alerts import send_alert
+
+FEED_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
+
+
+def pending_feeds(landing: Path | None = None) -> list[str]:
+    """Feed files waiting in the landing folder, oldest first (published files move to processed/)."""
+    landing = landing or settings.catalog_landing()
+    landing.mkdir(parents=True, exist_ok=True)
+    files = [p for p in landing.iterdir() if p.is_file() and p.suffix.lower() in FEED_SUFFIXES]
+    return [str(p) for p in sorted(files, key=lambda p: (p.stat().st_mtime, p.name))]
+
+
+def validate(uri: str, run_id: str, config: CatalogSettings | None = None) -> dict | None:
+    from airflow.exceptions import AirflowFailException
+
+    from ..flows.catalog_validate import BatchBlocked, FeedRejected, validate_feed
+
+    config = config or settings.catalog_settings()
+    try:
+        validated = validate_feed(uri, config, StateStore(), run_id, send_alert)
+    except FeedRejected as exc:
+        _move(uri, "rejected")
+        raise AirflowFailException(f"feed rejected, nothing loaded: {exc}") from None
+    except BatchBlocked as exc:
+        raise AirflowFailException(f"batch blocked by its gates, nothing loaded: {exc}") from None
+    if validated is None:
+        _move(uri, "processed")  # this exact file was published before
+        return None
+    return validated.to_xcom()
+
+
+def publish(validated: dict | None, run_id: str, odoo_conn_id: str = "odoo_default",
+            config: CatalogSettings | None = None) -> dict:
+    from airflow.exceptions import AirflowSkipException
+
+    from ..flows.catalog_publish import publish_catalog
+    from ..quality.alerts import dead_letter_alert
+    from .odoo_hook import OdooHook
+
+    if validated is None:
+        raise AirflowSkipException("file already published")
+    config = config or settings.catalog_settings()
+    store = StateStore()
+    with OdooHook(odoo_conn_id).get_conn() as client:
+        result = publish_catalog(validated["good_path"], client, store, config, run_id)
+    store.finish_file(config.flow, validated["fingerprint"])
+    store.record_metrics(config.flow, run_id, {
+        "rows_read": validated["rows"], "rows_quarantined": validated["quarantined"], "rows_loaded": result.loaded,
+        "rows_skipped": result.skipped, "rows_dead_lettered": result.dead_lettered, "rpc_calls": result.rpc_calls,
+    }, {"file": Path(validated["uri"]).name})
+    if result.failures:
+        send_alert(dead_letter_alert(config.flow, run_id, validated["uri"], result.failures))
+    _move(validated["uri"], "processed")
+    return result.to_xcom()
+
+
+def _move(uri: str, folder: str) -> None:
+    source = Path(uri)
+    if source.exists():
+        target = source.parent / folder
+        target.mkdir(exist_ok=True)
+        shutil.move(str(source), target / source.name)
