@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import pyarrow as pa
 
 MONEY = pa.decimal128(18, 4)
-DECIMAL_TEXT = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
+DECIMAL_TEXT = re.compile(r"^\d{1,12}(?:\.\d{1,4})?$")
 
 
 def parse_money(text: str | None) -> Decimal | None:

@@ -19,7 +19,7 @@ from .validation import Rule
 TAX_CLASSES = ("standard", "reduced", "zero")
 MAX_NAME = 255       # names longer than this are refused rather than silently cut
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
-CATEGORY_PATTERN = r"^[^/]*[^/\s][^/]*(/[^/]*[^/\s][^/]*)*$"
+CATEGORY_PATTERN = r"^[^/]*[^/\s][^/]*(?:/[^/]*[^/\s][^/]*)*$"
 DECIMAL_PATTERN = DECIMAL_TEXT.pattern
 
 

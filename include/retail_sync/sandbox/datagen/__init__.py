@@ -1,0 +1,1 @@
+"""Deterministic generators of the demo retail world (the catalog feed first)."""

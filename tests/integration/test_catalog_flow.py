@@ -1,0 +1,229 @@
+"""The catalog flow against the Odoo sandbox over HTTP: bad inputs, idempotency, faults, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from retail_sync.flows.catalog_validate import BatchBlocked, FeedRejected
+from retail_sync.sandbox.datagen.catalog import catalog_rows, write_catalog_csv
+from retail_sync.sandbox.faults import FaultPlan
+
+from .catalog_fixtures import API_KEY, snapshot, start_world
+
+GOOD = ["TEE-S,TEE,Organic tee,Apparel/Tops,19.90,EUR,standard,true,4006381333931,S",
+        "TEE-M,TEE,Organic tee,Apparel/Tops,21.90,EUR,standard,true,,M",
+        "MUG,MUG,Mug,Home/Kitchen,8.00,EUR,reduced,true,,",
+        "CAP,CAP,Cap,Apparel,12.00,EUR,standard,true,,",
+        "SOCK,SOCK,Socks,Apparel,4.00,EUR,zero,true,,",
+        "BAG,BAG,Bag,Apparel,30.00,EUR,standard,true,,",
+        "PEN,PEN,Pen,Office,1.00,EUR,standard,true,,",
+        "INK,INK,Ink,Office,3.00,EUR,standard,true,,"]
+
+
+@pytest.fixture
+def world(tmp_path):
+    created = start_world(tmp_path)
+    yield created
+    created.server.stop()
+
+
+def quarantined_keys(world) -> dict[str, str]:
+    return {d.key: d.error for d in world.store.dead_letters("catalog")}
+
+
+@pytest.mark.parametrize("bad_row, rule", [
+    ("DUP,DUP,Dup,Apparel,1.00,EUR,standard,true,,", "SKU unique in the file"),
+    ("NEG,NEG,Negative,Apparel,-5.00,EUR,standard,true,,", "list price is a non-negative decimal"),
+    ("FLT,FLT,Float,Apparel,1e3,EUR,standard,true,,", "list price is a non-negative decimal"),
+    ("EAN,EAN,Barcode,Apparel,1.00,EUR,standard,true,4006381333932,", "barcode is a GTIN"),
+    ("CUR,CUR,Currency,Apparel,1.00,EUR2,standard,true,,", "currency is an ISO-4217 code"),
+    ("LONG,LONG," + "N" * 20_000 + ",Apparel,1.00,EUR,standard,true,,", "name at most 255 characters"),
+    ("TAX,TAX,Tax,Apparel,1.00,EUR,luxury,true,,", "tax class known"),
+    ("CAT,CAT,Category,Apparel//Tops,1.00,EUR,standard,true,,", "category path has no empty level"),
+])
+def test_each_bad_row_is_quarantined_and_the_good_rows_load(world, bad_row, rule):
+    rows = GOOD + [bad_row] + ([bad_row] if bad_row.startswith("DUP") else [])
+    validated, result = world.run(world.feed("feed.csv", rows))
+    assert validated.good == len(GOOD) and validated.quarantined == len(rows) - len(GOOD)
+    assert result.loaded == len(GOOD) and result.dead_lettered == 0
+    errors = quarantined_keys(world)
+    assert len(errors) == validated.quarantined and all(rule in e for e in errors.values())
+    assert world.alerts and "validation failed" in world.alerts[0].subject and rule in world.alerts[0].text
+    assert {p[0] for p in snapshot(world.client)["products"]} == {r.split(",")[0] for r in GOOD}
+
+
+def test_non_utf8_row_is_quarantined(world):
+    data = ("\n".join(["sku,parent_key,name,category_path,list_price,currency,tax_class,active,barcode,attr_size",
+                       *GOOD]) + "\n").encode() + b"LAT,LAT,Caf\xe9,Home,2.00,EUR,standard,true,,\n"
+    validated, result = world.run(world.feed("latin1.csv", data))
+    assert validated.quarantined == 1 and result.loaded == len(GOOD)
+    assert "readable" in quarantined_keys(world)["pim:product:LAT"]
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.csv", b"", "empty"),
+    ("columns.csv", b"sku,title\nA,Alpha\n", "wrong columns"),
+    ("broken.parquet", b"PAR1 garbage", "not a valid Parquet file"),
+])
+def test_unreadable_files_are_rejected_with_an_alert(world, name, data, message):
+    with pytest.raises(FeedRejected, match=message):
+        world.run(world.feed(name, data))
+    assert "input file rejected" in world.alerts[0].subject
+    assert world.writes() == 0
+
+
+def test_too_many_bad_rows_block_the_whole_batch(world):
+    bad = [f"B{i},B{i},Bad,Apparel,-1,EUR,standard,true,," for i in range(5)]
+    with pytest.raises(BatchBlocked, match="above the 25% limit"):
+        world.run(world.feed("feed.csv", GOOD[:4] + bad))
+    assert "BLOCKED" in world.alerts[0].subject
+    assert world.writes() == 0
+
+
+def test_collapsed_row_count_blocks(world):
+    world.run(world.feed("full.csv", GOOD))
+    world.store.record_metrics("catalog", "run-1", {"rows_read": len(GOOD)})
+    with pytest.raises(BatchBlocked, match="row count"):
+        world.run(world.feed("tiny.csv", GOOD[:2]), run_id="run-2")
+
+
+def test_a_file_is_processed_once_and_a_price_change_touches_one_product(world):
+    uri = world.feed("feed.csv", GOOD)
+    validated, first = world.run(uri)
+    assert first.loaded == len(GOOD)
+    world.store.finish_file("catalog", validated.fingerprint)  # what the DAG does once publish succeeded
+    before = snapshot(world.client)
+    world.sandbox.stats.reset()
+    assert world.run(uri, run_id="run-2") == (None, None)
+    assert world.run(world.feed("copy.csv", GOOD), run_id="run-3") == (None, None)  # same bytes, new name
+    assert world.sandbox.stats.snapshot()["calls"] == 0
+    changed = [row.replace("8.00", "9.50") if row.startswith("MUG") else row for row in GOOD]
+    _validated, result = world.run(world.feed("changed.csv", changed), run_id="run-4")
+    assert result.loaded == 1 and result.skipped == len(GOOD) - 1
+    writes = {k: v["records"] for k, v in world.sandbox.stats.snapshot()["by_call"].items()
+              if k.endswith((".load", ".create", ".write", ".unlink"))}
+    assert writes == {"product.template.load": 1, "product.product.load": 1}
+    after = snapshot(world.client)
+    assert [p for p in after["products"] if p[0] == "MUG"][0][3] == 9.5
+    assert [p for p in before["products"] if p[0] != "MUG"] == [p for p in after["products"] if p[0] != "MUG"]
+
+
+def test_unchanged_rows_cost_no_call(world):
+    world.run(world.feed("feed.csv", GOOD))
+    world.sandbox.stats.reset()
+    world.client.counters.calls = 0
+    reordered = list(reversed(GOOD))  # different bytes, same content
+    _validated, result = world.run(world.feed("reordered.csv", reordered), run_id="run-2")
+    assert result.loaded == 0 and result.skipped == len(GOOD) and result.rpc_calls == 0
+    assert world.sandbox.stats.snapshot()["calls"] == 0
+
+
+def test_variants_prices_and_promotions(world):
+    rows = GOOD + ["TEE-L,TEE,Organic tee,Apparel/Tops,23.90,EUR,standard,true,,L"]
+    world.run(world.feed("feed.csv", rows))
+    state = snapshot(world.client)
+    tees = {p[0]: p for p in state["products"] if p[0].startswith("TEE")}
+    assert {p[5] for p in tees.values()} == {"[TEE-S] Organic tee (S)", "[TEE-M] Organic tee (M)",
+                                             "[TEE-L] Organic tee (L)"}
+    assert ("Organic tee", 19.9, 3, 1) in state["templates"]
+    assert sorted((i[0], i[1]) for i in state["items"]) == [("[TEE-L] Organic tee (L)", 23.9),
+                                                           ("[TEE-M] Organic tee (M)", 21.9)]
+    assert "All / Apparel / Tops" in state["categories"]
+
+
+def test_odoo_refusing_a_row_dead_letters_it_and_loads_the_rest(world):
+    rows = GOOD + ["TWIN,TWIN,Twin,Apparel,5.00,EUR,standard,true,4006381333931,"]  # barcode already on TEE-S
+    _validated, result = world.run(world.feed("feed.csv", rows))
+    assert result.dead_lettered == 1 and result.loaded == len(GOOD)
+    letter = [d for d in world.store.dead_letters("catalog") if d.key == "pim:product:TWIN"][0]
+    assert letter.stage == "load" and "barcode" in letter.error and letter.payload["sku"] == "TWIN"
+
+
+def test_foreign_currency_is_dead_lettered(world):
+    _validated, result = world.run(world.feed("feed.csv", GOOD + ["USD,USD,Dollar,Apparel,5.00,USD,standard,true,,"]))
+    assert result.dead_lettered == 1 and "company currency" in result.failures["pim:product:USD"]
+
+
+@pytest.mark.parametrize("kind", ["429", "503", "serialization"])
+def test_odoo_throttling_and_outages_mid_run_are_retried(world, kind):
+    world.sandbox.faults.configure(FaultPlan(rate_429=0.2 if kind == "429" else 0,
+                                             rate_503=0.2 if kind == "503" else 0,
+                                             rate_serialization=0.2 if kind == "serialization" else 0,
+                                             retry_after=0.01, seed=3))
+    _validated, result = world.run(world.feed("feed.csv", GOOD))
+    assert result.loaded == len(GOOD) and world.client.counters.retries > 0
+    world.sandbox.faults.configure(FaultPlan())
+    clean = start_world(world.tmp / "clean")
+    try:
+        clean.run(clean.feed("feed.csv", GOOD))
+        assert snapshot(world.client) == snapshot(clean.client)
+    finally:
+        clean.server.stop()
+
+
+def test_outage_beyond_the_retry_budget_fails_then_the_rerun_finishes_without_duplicates(world):
+    uri = world.feed("feed.csv", GOOD)
+    # Odoo goes down (503) after the first writes: the run fails half-way, some writes committed.
+    world.sandbox.faults.configure(FaultPlan(fail_calls={n: "503" for n in range(12, 60)}, after_commit=True))
+    with pytest.raises(Exception, match="503"):
+        world.run(uri)
+    world.sandbox.faults.configure(FaultPlan())
+    world.run(uri, run_id="run-2")
+    clean = start_world(world.tmp / "clean")
+    try:
+        clean.run(clean.feed("feed.csv", GOOD))
+        assert snapshot(world.client) == snapshot(clean.client)
+    finally:
+        clean.server.stop()
+
+
+KILLED_RUN = """
+import sys
+from retail_sync.flows.catalog_publish import publish_catalog
+from retail_sync.flows.catalog_settings import CatalogSettings
+from retail_sync.odoo.client import OdooClient, OdooConfig
+from retail_sync.state.store import StateStore
+url, key, state, staging, good = sys.argv[1:6]
+client = OdooClient(OdooConfig(url, "odoo", "retail-sync", key))
+publish_catalog(good, client, StateStore(state), CatalogSettings(staging_root=staging, chunk_size=20), "killed")
+"""
+
+
+def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
+    rows = catalog_rows(120, seed=5)
+    uri = str(write_catalog_csv(world.tmp / "feed.csv", rows))
+    validated = __import__("retail_sync.flows.catalog_validate", fromlist=["validate_feed"]).validate_feed(
+        uri, world.settings, world.store, "run-1", world.alerts.append)
+    world.sandbox.faults.configure(FaultPlan(latency_per_record_ms=2))
+    process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, world.server.url, API_KEY, world.store.url,
+                                str(world.settings.staging_root), validated.good_path], env=dict(os.environ))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        stats = httpx.get(f"{world.server.url}/sandbox/stats").json()["by_call"]
+        if stats.get("product.product.load", {}).get("calls", 0) >= 1:
+            break
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    world.sandbox.faults.configure(FaultPlan())
+    from retail_sync.flows.catalog_publish import publish_catalog
+
+    result = publish_catalog(validated.good_path, world.client, world.store, world.settings, "run-2")
+    assert result.dead_lettered == 0
+    clean = start_world(world.tmp / "clean")
+    try:
+        clean_uri = str(write_catalog_csv(clean.tmp / "feed.csv", rows))
+        clean.run(clean_uri)
+        assert snapshot(world.client) == snapshot(clean.client)
+    finally:
+        clean.server.stop()
+    assert json.loads(json.dumps(result.to_xcom()))["loaded"] > 0
