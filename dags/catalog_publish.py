@@ -1,13 +1,3 @@
-"""
-### Catalog publishing: merchandising feed → validated → Odoo products, variants and prices
-
-Drop a feed file (CSV, Parquet or JSON Lines; format in the README) into the landing folder
-(`$RETAIL_SYNC_CATALOG_LANDING`, default `$AIRFLOW_HOME/retail_sync/landing/catalog`). Every 15
-minutes each new file is validated with Great Expectations, its bad rows quarantined (and an alert
-sent), and its good rows published to Odoo through the `odoo_default` connection. Unchanged rows cost
-no Odoo call. Published files move to `processed/`, unreadable ones to `rejected/`.
-"""
-
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,6 +24,16 @@ ODOO_PRODUCTS = Asset("odoo://retail-sync/product.product", extra={"model": "pro
     },
 )
 def catalog_publish():
+    """
+    ### Catalog publishing: merchandising feed → validated → Odoo products, variants and prices
+
+    Drop a feed file (CSV, Parquet or JSON Lines; format in the README) into the landing folder
+    (`$RETAIL_SYNC_CATALOG_LANDING`, default `$AIRFLOW_HOME/retail_sync/landing/catalog`). Every 15
+    minutes each new file is validated with Great Expectations, its bad rows quarantined (and an alert
+    sent), and its good rows published to Odoo through the `odoo_default` connection. Unchanged rows cost
+    no Odoo call. Published files move to `processed/`, unreadable ones to `rejected/`.
+    """
+
     @task
     def pending_feeds() -> list[str]:
         from retail_sync.airflow import catalog_tasks

@@ -1,4 +1,8 @@
-"""Shared fixtures: a throwaway PostgreSQL cluster of our own on a free loopback port."""
+"""Shared fixtures: a throwaway PostgreSQL cluster of our own on a free loopback port.
+
+Airflow reads its settings when first imported, so its home (a throwaway folder with a SQLite
+metadata DB) is set here, before any test module imports it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="retail-sync-airflow-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
