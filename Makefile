@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench sandbox system-deps clean
+.PHONY: venv demo test lint bench sandbox up system-deps clean
 
 venv: $(STAMP)
 
@@ -16,14 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-lint: venv
-	$(BIN)/ruff check .
-
 # PostgreSQL server binaries for the tests' throwaway cluster (Debian's package; we run as root here).
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 		echo "installing PostgreSQL server binaries (apt-get)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+lint: venv
+	$(BIN)/ruff check .
 
 test: venv lint system-deps
 	$(BIN)/python -m pytest -q
@@ -31,12 +31,17 @@ test: venv lint system-deps
 bench: venv
 	$(BIN)/python -m bench.run_all
 
-# The Odoo sandbox on :8069 (version 17, in-memory, demo seed); credentials come from the environment.
-sandbox: venv
-	$(BIN)/python -m retail_sync.sandbox odoo --port 8069 --version $${ODOO_VERSION:-17} --seed demo
-
+# The catalog job end to end on an embedded Airflow (SQLite) against the sandboxes and a mail sink.
 demo: venv
 	$(BIN)/python -m retail_sync.demo
+
+# Airflow UI on :8080 (airflow standalone) with the Odoo sandbox on :8069 and a mail sink on :8025.
+up: venv
+	$(BIN)/python -m retail_sync.devstack
+
+# Only the Odoo sandbox on :8069 (version 17, in-memory, demo seed); credentials from the environment.
+sandbox: venv
+	$(BIN)/python -m retail_sync.sandbox odoo --port 8069 --version $${ODOO_VERSION:-17} --seed demo
 
 clean:
 	rm -rf $(VENV) .airflow .demo .bench .pytest_cache .ruff_cache

@@ -227,3 +227,12 @@ def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
     finally:
         clean.server.stop()
     assert json.loads(json.dumps(result.to_xcom()))["loaded"] > 0
+
+
+def test_calls_grow_with_chunks_not_rows_and_row_order_does_not_matter(world):
+    rows = catalog_rows(400, seed=9)
+    _validated, first = world.run(str(write_catalog_csv(world.tmp / "feed.csv", rows)))
+    chunks = -(-len(rows) // world.settings.chunk_size)
+    assert first.loaded == 400 and first.rpc_calls <= 12 * chunks + 10
+    _validated, again = world.run(str(write_catalog_csv(world.tmp / "reordered.csv", rows[::-1])), run_id="run-2")
+    assert again.loaded == 0 and again.rpc_calls == 0

@@ -110,7 +110,8 @@ class CatalogPublisher:
         return result
 
     def _template_values(self, rows: list[dict]) -> dict:
-        first = min(rows, key=lambda r: r["source_row"])
+        # The parent's fields come from its first SKU in SKU order, so the order of rows in a file never matters.
+        first = min(rows, key=lambda r: r["sku"])
         attributes: dict[str, set[str]] = defaultdict(set)
         for row in rows:
             for name, value in json.loads(row["attributes"]).items():

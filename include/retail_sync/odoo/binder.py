@@ -44,7 +44,8 @@ class Binder:
 
     def bind(self, model: str, ids_by_key: dict[str, int]) -> int:
         """Register external ids for records created without one; idempotent (bound keys are skipped)."""
-        missing = {k: v for k, v in ids_by_key.items() if k not in self.resolve(model, ids_by_key)}
+        bound = self.resolve(model, ids_by_key)
+        missing = {k: v for k, v in ids_by_key.items() if k not in bound}
         rows = [{"module": MODULE, "name": xmlid_name(k), "model": model, "res_id": v} for k, v in missing.items()]
         for start in range(0, len(rows), self.chunk):
             self.client.call("ir.model.data", "create", rows[start:start + self.chunk])
