@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import odoo_sandbox
+from . import catalog_publish, odoo_sandbox
 
-BENCHMARKS = [odoo_sandbox.main]
+BENCHMARKS = [odoo_sandbox.main, catalog_publish.main]
 
 if __name__ == "__main__":
     for bench in BENCHMARKS:

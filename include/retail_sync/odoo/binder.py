@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .client import OdooClient
 
@@ -16,6 +17,7 @@ MODULE = "retail_sync"
 CHUNK = 500
 
 
+@lru_cache(maxsize=200_000)
 def xmlid_name(key: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_]+", "_", key).strip("_")[:80]
     return f"{safe}_{hashlib.sha1(key.encode()).hexdigest()[:8]}"

@@ -481,10 +481,7 @@ class Model:
     def _link(self, fld: Many2many, record_id: int, targets: list[int]) -> None:
         if not targets:
             return
-        comodel = self.env[fld.comodel]
-        missing = [i for i in targets if i not in comodel._existing(targets)]
-        if missing:
-            raise comodel._missing(missing)
+        self.env[fld.comodel].ensure_exist(targets)
         rel = self.env.registry.relation_table(fld)
         present = set(self.conn.scalars(sa.select(rel.c[fld.column2]).where(
             rel.c[fld.column1] == record_id, rel.c[fld.column2].in_(targets))))
