@@ -36,9 +36,9 @@ API_KEY = "bench-" + "c" * 34
 ENV = {"ODOO_SANDBOX_API_KEY": API_KEY, "ODOO_SANDBOX_PASSWORD": "bench", "ODOO_SANDBOX_ADMIN_PASSWORD": "bench"}
 
 
-def measured(func):
+def measured(func, *args):
     wall, cpu = time.perf_counter(), time.process_time()
-    result = func()
+    result = func(*args)
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -54,9 +54,9 @@ def pipeline(workdir: Path, rows: list[dict]) -> dict:
             row["list_price"] = f"{float(row['list_price']) + 1:.2f}"
         for label, feed_rows in (("first", rows), ("unchanged", list(reversed(rows))), ("changed_1pct", changed)):
             uri = str(write_catalog_csv(workdir / f"{label}.csv", feed_rows))
-            validated, validate_s, _ = measured(lambda: validate_feed(uri, settings, store, label, lambda a: None))
+            validated, validate_s, _ = measured(validate_feed, uri, settings, store, label, lambda a: None)
             httpx.post(f"{server.url}/sandbox/stats/reset")
-            result, wall, cpu = measured(lambda: publish_catalog(validated.good_path, client, store, settings, label))
+            result, wall, cpu = measured(publish_catalog, validated.good_path, client, store, settings, label)
             stats = httpx.get(f"{server.url}/sandbox/stats").json()
             writes = sum(v["calls"] for k, v in stats["by_call"].items()
                          if k.rsplit(".", 1)[1] in ("load", "create", "write", "unlink"))
