@@ -26,10 +26,12 @@ class MailSink:
 
 
 class RunningMailSink:
-    def __init__(self, folder: Path | None = None, host: str = "127.0.0.1"):
-        with socket.socket() as sock:
-            sock.bind((host, 0))
-            self.port = sock.getsockname()[1]
+    def __init__(self, folder: Path | None = None, host: str = "127.0.0.1", port: int = 0):
+        if not port:
+            with socket.socket() as sock:
+                sock.bind((host, 0))
+                port = sock.getsockname()[1]
+        self.port = port
         self.host = host
         self.sink = MailSink(folder)
         self._controller = Controller(self.sink, hostname=host, port=self.port)
