@@ -95,3 +95,13 @@ def test_a_file_is_claimed_once(store):
     store.finish_file("catalog", "f" * 64)
     assert store.claim_file("catalog", "f" * 64, "landing/feed-copy.csv", run_id="r3") is False
     assert store.file_status("catalog", "f" * 64) == "done"
+
+
+def test_create_database_command_on_postgresql(postgres_server):
+    from retail_sync.state.create_database import main
+
+    url = postgres_server("seed")
+    fresh = url.rsplit("/", 1)[0] + "/made_by_init"
+    main(fresh)
+    main(fresh)  # the second time finds it there
+    assert StateStore(fresh).schema_version() == schema.CURRENT_VERSION
