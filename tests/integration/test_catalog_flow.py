@@ -236,3 +236,27 @@ def test_calls_grow_with_chunks_not_rows_and_row_order_does_not_matter(world):
     assert first.loaded == 400 and first.rpc_calls <= 12 * chunks + 10
     _validated, again = world.run(str(write_catalog_csv(world.tmp / "reordered.csv", rows[::-1])), run_id="run-2")
     assert again.loaded == 0 and again.rpc_calls == 0
+
+
+def test_state_on_postgresql_gives_the_same_idempotency(tmp_path, postgres_server):
+    from retail_sync.state.store import StateStore
+
+    pg_world = start_world(tmp_path / "pg")
+    try:
+        pg_world.store = StateStore(postgres_server("catalog_state"))
+        validated, first = pg_world.run(pg_world.feed("feed.csv", GOOD))
+        assert first.loaded == len(GOOD)
+        pg_world.sandbox.stats.reset()
+        _validated, again = pg_world.run(pg_world.feed("reordered.csv", GOOD[::-1]), run_id="run-2")
+        assert again.loaded == 0 and pg_world.sandbox.stats.snapshot()["calls"] == 0
+    finally:
+        pg_world.server.stop()
+
+
+def test_data_docs_are_built_and_progress_bars_stay_quiet(world, capfd):
+    from dataclasses import replace
+
+    world.settings = replace(world.settings, docs_root=world.tmp / "docs")
+    validated, _result = world.run(world.feed("feed.csv", GOOD + ["NEG,NEG,Neg,Apparel,-1,EUR,standard,true,,"]))
+    assert validated.docs_index and os.path.exists(validated.docs_index)
+    assert "Calculating Metrics" not in capfd.readouterr().err
