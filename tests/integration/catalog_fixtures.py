@@ -77,3 +77,13 @@ def snapshot(client: OdooClient) -> dict:
         "categories": sorted(c["display_name"] for c in client.call("product.category", "search_read", [],
                                                                      ["display_name"])),
     }
+
+
+def assert_same_as_a_clean_run(world: CatalogWorld, make_feed) -> None:
+    """Odoo after this world's (faulty, killed, re-run) history equals Odoo after one clean run."""
+    clean = start_world(world.tmp / "clean")
+    try:
+        clean.run(make_feed(clean))
+        assert snapshot(world.client) == snapshot(clean.client)
+    finally:
+        clean.server.stop()

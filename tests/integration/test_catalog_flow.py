@@ -12,11 +12,12 @@ import time
 import httpx
 import pytest
 
-from retail_sync.flows.catalog_validate import BatchBlocked, FeedRejected
+from retail_sync.flows.catalog_publish import publish_catalog
+from retail_sync.flows.catalog_validate import BatchBlocked, FeedRejected, validate_feed
 from retail_sync.sandbox.datagen.catalog import catalog_rows, write_catalog_csv
 from retail_sync.sandbox.faults import FaultPlan
 
-from .catalog_fixtures import API_KEY, snapshot, start_world
+from .catalog_fixtures import API_KEY, assert_same_as_a_clean_run, snapshot, start_world
 
 GOOD = ["TEE-S,TEE,Organic tee,Apparel/Tops,19.90,EUR,standard,true,4006381333931,S",
         "TEE-M,TEE,Organic tee,Apparel/Tops,21.90,EUR,standard,true,,M",
@@ -161,12 +162,7 @@ def test_odoo_throttling_and_outages_mid_run_are_retried(world, kind):
     _validated, result = world.run(world.feed("feed.csv", GOOD))
     assert result.loaded == len(GOOD) and world.client.counters.retries > 0
     world.sandbox.faults.configure(FaultPlan())
-    clean = start_world(world.tmp / "clean")
-    try:
-        clean.run(clean.feed("feed.csv", GOOD))
-        assert snapshot(world.client) == snapshot(clean.client)
-    finally:
-        clean.server.stop()
+    assert_same_as_a_clean_run(world, lambda clean: clean.feed("feed.csv", GOOD))
 
 
 def test_outage_beyond_the_retry_budget_fails_then_the_rerun_finishes_without_duplicates(world):
@@ -177,12 +173,7 @@ def test_outage_beyond_the_retry_budget_fails_then_the_rerun_finishes_without_du
         world.run(uri)
     world.sandbox.faults.configure(FaultPlan())
     world.run(uri, run_id="run-2")
-    clean = start_world(world.tmp / "clean")
-    try:
-        clean.run(clean.feed("feed.csv", GOOD))
-        assert snapshot(world.client) == snapshot(clean.client)
-    finally:
-        clean.server.stop()
+    assert_same_as_a_clean_run(world, lambda clean: clean.feed("feed.csv", GOOD))
 
 
 KILLED_RUN = """
@@ -200,8 +191,7 @@ publish_catalog(good, client, StateStore(state), CatalogSettings(staging_root=st
 def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
     rows = catalog_rows(120, seed=5)
     uri = str(write_catalog_csv(world.tmp / "feed.csv", rows))
-    validated = __import__("retail_sync.flows.catalog_validate", fromlist=["validate_feed"]).validate_feed(
-        uri, world.settings, world.store, "run-1", world.alerts.append)
+    validated = validate_feed(uri, world.settings, world.store, "run-1", world.alerts.append)
     world.sandbox.faults.configure(FaultPlan(latency_per_record_ms=2))
     process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, world.server.url, API_KEY, world.store.url,
                                 str(world.settings.staging_root), validated.good_path], env=dict(os.environ))
@@ -215,17 +205,9 @@ def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
     process.wait()
     assert process.returncode == -signal.SIGKILL
     world.sandbox.faults.configure(FaultPlan())
-    from retail_sync.flows.catalog_publish import publish_catalog
-
     result = publish_catalog(validated.good_path, world.client, world.store, world.settings, "run-2")
     assert result.dead_lettered == 0
-    clean = start_world(world.tmp / "clean")
-    try:
-        clean_uri = str(write_catalog_csv(clean.tmp / "feed.csv", rows))
-        clean.run(clean_uri)
-        assert snapshot(world.client) == snapshot(clean.client)
-    finally:
-        clean.server.stop()
+    assert_same_as_a_clean_run(world, lambda clean: str(write_catalog_csv(clean.tmp / "feed.csv", rows)))
     assert json.loads(json.dumps(result.to_xcom()))["loaded"] > 0
 
 
