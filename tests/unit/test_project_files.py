@@ -37,3 +37,19 @@ def test_requirements_are_pinned_exactly():
             line = line.strip()
             if line and not line.startswith(("#", "-r", "-e")):
                 assert "==" in line, f"{name}: {line} is not pinned"
+
+
+def test_pending_feeds_on_an_fsspec_filesystem():
+    import fsspec
+
+    from retail_sync.airflow.catalog_tasks import _move, pending_feeds
+
+    memory = fsspec.filesystem("memory")
+    memory.pipe("/landing/b.csv", b"x")
+    memory.pipe("/landing/a.parquet", b"x")
+    memory.pipe("/landing/notes.txt", b"x")
+    found = pending_feeds("memory:///landing")
+    assert sorted(found) == ["memory:///landing/a.parquet", "memory:///landing/b.csv"]
+    _move("memory:///landing/b.csv", "processed")
+    assert memory.exists("/landing/processed/b.csv") and pending_feeds("memory:///landing") == [
+        "memory:///landing/a.parquet"]

@@ -3,8 +3,9 @@ alert delivery, and Airflow's own exceptions for outcomes that retrying cannot c
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+from fsspec.core import url_to_fs
 
 from ..flows.catalog_settings import CatalogSettings
 from ..state.store import StateStore
@@ -14,12 +15,23 @@ from .alerts import send_alert
 FEED_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
 
 
-def pending_feeds(landing: Path | None = None) -> list[str]:
-    """Feed files waiting in the landing folder, oldest first (published files move to processed/)."""
-    landing = landing or settings.catalog_landing()
-    landing.mkdir(parents=True, exist_ok=True)
-    files = [p for p in landing.iterdir() if p.is_file() and p.suffix.lower() in FEED_SUFFIXES]
-    return [str(p) for p in sorted(files, key=lambda p: (p.stat().st_mtime, p.name))]
+def pending_feeds(landing: str | None = None) -> list[str]:
+    """Feed files waiting in the landing folder (a path or any fsspec URL), oldest first.
+
+    Published files move to `processed/` and unreadable ones to `rejected/`, so the folder lists only work.
+    """
+    fs, root = url_to_fs(landing or str(settings.catalog_landing()))
+    fs.makedirs(root, exist_ok=True)
+    entries = [e for e in fs.ls(root, detail=True)
+               if e["type"] == "file" and e["name"].lower().endswith(FEED_SUFFIXES)]
+    entries.sort(key=lambda e: (_modified(e), e["name"]))
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return [e["name"] if protocol in ("file", "local") else f"{protocol}://{e['name']}" for e in entries]
+
+
+def _modified(entry: dict) -> float:
+    value = entry.get("mtime") or entry.get("LastModified") or entry.get("last_modified") or 0
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)
 
 
 def validate(uri: str, run_id: str, config: CatalogSettings | None = None) -> dict | None:
@@ -67,8 +79,8 @@ def publish(validated: dict | None, run_id: str, odoo_conn_id: str = "odoo_defau
 
 
 def _move(uri: str, folder: str) -> None:
-    source = Path(uri)
-    if source.exists():
-        target = source.parent / folder
-        target.mkdir(exist_ok=True)
-        shutil.move(str(source), target / source.name)
+    fs, path = url_to_fs(uri)
+    if fs.exists(path):
+        parent, name = path.rsplit("/", 1)
+        fs.makedirs(f"{parent}/{folder}", exist_ok=True)
+        fs.mv(path, f"{parent}/{folder}/{name}")
