@@ -75,6 +75,8 @@ class CatalogPublisher:
     def publish(self, good_path: str) -> PublishResult:
         calls_before = self.client.counters.calls
         products = pq.read_table(good_path).to_pylist()
+        for product in products:
+            product["attribute_map"] = json.loads(product["attributes"])  # parsed once, used twice
         result = PublishResult(rows=len(products))
         groups: dict[str, list[dict]] = defaultdict(list)
         for product in products:
@@ -114,7 +116,7 @@ class CatalogPublisher:
         first = min(rows, key=lambda r: r["sku"])
         attributes: dict[str, set[str]] = defaultdict(set)
         for row in rows:
-            for name, value in json.loads(row["attributes"]).items():
+            for name, value in row["attribute_map"].items():
                 attributes[name].add(value)
         return {
             "name": first["name"], "description": first["description"], "category": first["category_path"],
@@ -274,7 +276,7 @@ class CatalogPublisher:
             for row in groups[parent]:
                 if row["key"] in self.failed:
                     continue
-                wanted = frozenset(attribute_values.get((n, v)) for n, v in json.loads(row["attributes"]).items())
+                wanted = frozenset(attribute_values.get((n, v)) for n, v in row["attribute_map"].items())
                 variant = by_combination.get((template_id, wanted))
                 if variant is None:
                     self._fail(row["key"], "Odoo has no variant for this combination of attribute values")
