@@ -4,7 +4,7 @@ a few example values (emails and phones masked), and where the quarantine and Da
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .masking import mask_field, mask_text
 from .validation import ValidationReport
@@ -15,7 +15,6 @@ class Alert:
     subject: str
     text: str
     html: str
-    facts: dict = field(default_factory=dict)
 
 
 def validation_alert(flow: str, run_id: str, source: str, report: ValidationReport, quarantined: int,
@@ -39,18 +38,14 @@ def validation_alert(flow: str, run_id: str, source: str, report: ValidationRepo
         lines.append(f"Data Docs: {report.docs_index}")
     lines.append("Replay after fixing the source: re-drop the corrected file, or run the flow's replay task.")
     text = "\n".join(lines)
-    body = "".join(f"<p>{html.escape(line)}</p>" if not line.startswith("  - ") else
-                   f"<li>{html.escape(line[4:])}</li>" for line in text.splitlines())
-    return Alert(subject, text, f"<html><body>{body}</body></html>",
-                 {"flow": flow, "run_id": run_id, "quarantined": quarantined, "blocked": bool(blocked_reasons)})
+    return Alert(subject, text, _html(text))
 
 
 def rejected_file_alert(flow: str, run_id: str, source: str, error: str) -> Alert:
     subject = f"[retail-sync] {flow}: input file rejected — {source.rsplit('/', 1)[-1]}"
     text = (f"Flow: {flow}\nRun: {run_id}\nSource: {source}\nThe file could not be read, so nothing of it was "
             f"loaded:\n  {mask_text(error)}\nFix the file and drop it again (a changed file is a new file).")
-    return Alert(subject, text, "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in text.splitlines())
-                 + "</body></html>", {"flow": flow, "run_id": run_id, "rejected": True})
+    return Alert(subject, text, _html(text))
 
 
 def dead_letter_alert(flow: str, run_id: str, source: str, failures: dict[str, str]) -> Alert:
@@ -61,5 +56,10 @@ def dead_letter_alert(flow: str, run_id: str, source: str, failures: dict[str, s
     if len(failures) > 20:
         lines.append(f"  … and {len(failures) - 20} more (see the dead-letter queue)")
     text = "\n".join(lines)
-    return Alert(subject, text, "<html><body>" + "".join(f"<p>{html.escape(p)}</p>" for p in lines)
-                 + "</body></html>", {"flow": flow, "run_id": run_id, "dead_lettered": len(failures)})
+    return Alert(subject, text, _html(text))
+
+
+def _html(text: str) -> str:
+    body = "".join(f"<li>{html.escape(line[4:])}</li>" if line.startswith("  - ") else f"<p>{html.escape(line)}</p>"
+                   for line in text.splitlines())
+    return f"<html><body>{body}</body></html>"

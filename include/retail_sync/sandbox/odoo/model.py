@@ -626,8 +626,3 @@ class Model:
         from .importer import load_records
 
         return load_records(self, fields, data)
-
-
-class TransientModel(Model):
-    """Wizards; stored like models so a create + action call pair works across two RPC calls."""
-
