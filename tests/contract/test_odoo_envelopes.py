@@ -37,9 +37,9 @@ def test_bad_password_on_object_call_is_access_denied(odoo):
 
 def test_jsonrpc_error_code_by_version(odoo):
     payload = odoo.jsonrpc_raw("object", "execute_kw", odoo.db, odoo.uid, "wrong", "res.partner", "search", [[]])
-    assert payload["error"]["code"] == (200 if odoo.version == 17 else payload["error"]["code"])
-    if odoo.version >= 19:
-        assert payload["error"]["code"] == 0
+    # 17 sends 200 and 19 sends 0; 18's value is not confirmed in the sources, so either is accepted.
+    expected = {17: {200}, 19: {0}}.get(odoo.version, {0, 200})
+    assert payload["error"]["code"] in expected
 
 
 @pytest.mark.parametrize("bad, name, fault_code", [
