@@ -82,6 +82,8 @@ def report(run, sandbox, mail, title: str) -> None:
     from .state.store import StateStore
 
     print(f"=== {title}: DAG run {run.run_id} → {run.state}")
+    if run.state == "failed":
+        print("  (a file that cannot be read fails its own task group; the other files' tasks still ran)")
     for ti in sorted(run.get_task_instances(), key=lambda t: (t.map_index, t.task_id)):
         print(f"  {ti.task_id:<22} map {ti.map_index:>2}  {ti.state}")
     metrics = StateStore().metrics("catalog", run.run_id)
