@@ -65,6 +65,7 @@ def test_domain_operators(odoo, companies, tag):
     assert ids_of(odoo, [["parent_id.ref", "=like", f"A-{tag[:4]}%"]]) == sorted([c["alice"], c["bob"], c["invoice"]])
     assert ids_of(odoo, [["id", "child_of", c["acme"]]]) == sorted([c["acme"], c["alice"], c["bob"], c["invoice"]])
     assert ids_of(odoo, [["id", "parent_of", c["carol"]]]) == sorted([c["bolt"], c["carol"]])
+    assert ids_of(odoo, [["child_ids", "child_of", c["alice"]]]) == [c["acme"]]
     assert ids_of(odoo, [*everyone, ["ref", "=?", False]]) == ids_of(odoo, everyone)
     assert ids_of(odoo, [*everyone, ["ref", "=?", f"A-{tag}"]]) == [c["acme"]]
     assert ids_of(odoo, [["id", "in", [c["alice"], c["bob"]]], ["name", "not in", [f"Bob {tag}"]]]) == [c["alice"]]

@@ -171,16 +171,14 @@ class DomainCompiler:
         return column.in_(inner)
 
     def _hierarchy(self, field, operator, value) -> sa.ColumnElement:
-        comodel_name = field.comodel if isinstance(field, Many2one) else (
-            self.spec.name if field.name == "id" else getattr(field, "comodel", self.spec.name))
-        comodel = self.env[comodel_name]
+        comodel = self.env[getattr(field, "comodel", self.spec.name)]  # `id` child_of: this model's own tree
         ids = value if isinstance(value, (list, tuple)) else [value]
         if ids and isinstance(ids[0], str):
             ids = comodel.with_context(active_test=False).search([(comodel._rec_name, "ilike", ids[0])])
         related = comodel.hierarchy_ids(list(ids), down=(operator == "child_of"))
-        column = self.table.c.id if field.name == "id" else self.table.c[field.name]
         if isinstance(field, (One2many, Many2many)):
             return self._any(field, [("id", "in", related)])
+        column = self.table.c.id if field.name == "id" else self.table.c[field.name]
         return column.in_(related) if related else sa.false()
 
 
