@@ -30,6 +30,8 @@ BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "y": True, "false": False
 class FeedFormatError(ValueError):
     """The file cannot be taken in at all; nothing of it is loaded."""
 
+    fingerprint: str | None = None
+
 
 @dataclass
 class Feed:
@@ -50,19 +52,24 @@ def feed_format(uri: str) -> str:
 
 
 def read_feed(uri: str) -> Feed:
-    kind = feed_format(uri)
     with fsspec.open(uri, "rb") as handle:
         data = handle.read()
-    if not data.strip():
-        raise FeedFormatError(f"{uri}: the feed is empty")
-    reader = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}[kind]
-    records, columns = reader(uri, data)
-    _check_columns(uri, columns)
-    if not records:
-        raise FeedFormatError(f"{uri}: the feed has a header but no rows")
+    fingerprint = hashlib.sha256(data).hexdigest()
+    try:
+        kind = feed_format(uri)
+        if not data.strip():
+            raise FeedFormatError(f"{uri}: the feed is empty")
+        reader = {"csv": _read_csv, "parquet": _read_parquet, "jsonl": _read_jsonl}[kind]
+        records, columns = reader(uri, data)
+        _check_columns(uri, columns)
+        if not records:
+            raise FeedFormatError(f"{uri}: the feed has a header but no rows")
+    except FeedFormatError as exc:
+        exc.fingerprint = fingerprint  # a rejected file is remembered by its bytes, too
+        raise
     frame = pd.DataFrame.from_records(records, columns=[*columns, "_row", "_problem", "_raw"])
     frame = frame.astype(object).where(frame.notna(), None)
-    return Feed(uri, hashlib.sha256(data).hexdigest(), frame)
+    return Feed(uri, fingerprint, frame)
 
 
 def _check_columns(uri: str, columns: list[str]) -> None:

@@ -54,9 +54,8 @@ def validate_feed(uri: str, settings: CatalogSettings, store: StateStore, run_id
     try:
         feed = read_feed(uri)
     except FeedFormatError as exc:
-        fingerprint = _fingerprint_of_unreadable(uri)
-        if store.claim_file(flow, fingerprint, uri, run_id):
-            store.finish_file(flow, fingerprint, status="rejected")
+        if store.claim_file(flow, exc.fingerprint, uri, run_id):
+            store.finish_file(flow, exc.fingerprint, status="rejected")
             notify(rejected_file_alert(flow, run_id, uri, str(exc)))
         raise FeedRejected(str(exc)) from None
     if not store.claim_file(flow, feed.fingerprint, uri, run_id):
@@ -107,15 +106,6 @@ def _write_quarantine(rows, columns, failures, path: str) -> None:
     frame = rows[[c for c in columns]].copy()
     frame["_failed_rules"] = [json.dumps(failures[r]) for r in frame["_row"]]
     frame.astype({c: "string" for c in frame.columns if c != "_row"}).to_parquet(path, index=False)
-
-
-def _fingerprint_of_unreadable(uri: str) -> str:
-    import hashlib
-
-    import fsspec
-
-    with fsspec.open(uri, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def _safe(run_id: str) -> str:

@@ -69,8 +69,6 @@ class Registry:
                     rpc_name = value.__rpc_name__
                     if self.version in rpc.versions:
                         methods[rpc_name] = RpcMethod(getattr(cls, attr), rpc.on_records, rpc.access, rpc.versions)
-                    elif methods.get(rpc_name) and methods[rpc_name].func.__name__ == attr:
-                        methods.pop(rpc_name)
         bound = {}
         for fname, fld in fields.items():
             copy = _copy_field(fld)

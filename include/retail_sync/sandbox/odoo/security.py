@@ -22,7 +22,7 @@ PBKDF2_ROUNDS = 20_000
 ACCESS_RIGHTS: dict[str, dict[str, str]] = {
     "base.group_user": {
         "res.company": "r", "res.country": "r", "res.currency": "r", "uom.uom": "r", "uom.category": "r",
-        "res.partner": "r", "res.groups": "", "product.category": "r", "product.template": "r",
+        "res.partner": "r", "product.category": "r", "product.template": "r",
         "product.product": "r", "product.pricelist": "r", "product.pricelist.item": "r",
         "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
         "stock.quant": "r", "ir.model.data": "r", "product.attribute": "r", "product.attribute.value": "r",
