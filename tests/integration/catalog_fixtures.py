@@ -9,7 +9,7 @@ from retail_sync.flows.catalog_publish import publish_catalog
 from retail_sync.flows.catalog_settings import CatalogSettings
 from retail_sync.flows.catalog_validate import validate_feed
 from retail_sync.odoo.client import OdooClient, OdooConfig
-from retail_sync.odoo.retry import RetryPolicy
+from retail_sync.retry import RetryPolicy
 from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync.sandbox.odoo.seed import SeedCredentials
 from retail_sync.sandbox.serving import RunningServer

@@ -16,7 +16,7 @@ from retail_sync.odoo.errors import (
     OdooRetryableError,
     OdooValidationError,
 )
-from retail_sync.odoo.retry import RetryPolicy
+from retail_sync.retry import RetryPolicy
 from retail_sync.sandbox.faults import FaultPlan
 from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync.sandbox.odoo.seed import SeedCredentials

@@ -10,8 +10,8 @@ from retail_sync.canonical.barcodes import is_valid_gtin
 from retail_sync.canonical.money import parse_money
 from retail_sync.odoo.binder import xmlid, xmlid_name
 from retail_sync.odoo.errors import OdooRetryableError, OdooValidationError
-from retail_sync.odoo.retry import RetryCounters, RetryPolicy, with_retries
 from retail_sync.quality.masking import mask_field, mask_text
+from retail_sync.retry import RetryCounters, RetryPolicy, with_retries
 
 
 @pytest.mark.parametrize("code, valid", [("4006381333931", True), ("4006381333932", False), ("036000291452", True),

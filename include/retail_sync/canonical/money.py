@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
 
+from .currencies import minor_unit_exponent
+
 MONEY = pa.decimal128(18, 4)
 DECIMAL_TEXT = re.compile(r"^\d{1,12}(?:\.\d{1,4})?$")
 
@@ -22,3 +24,15 @@ def parse_money(text: str | None) -> Decimal | None:
         return Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{text!r} is not a decimal amount") from None
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    """Stripe-style integer minor units to a decimal amount (JPY has none, KWD has three)."""
+    return Decimal(int(amount)).scaleb(-minor_unit_exponent(currency))
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    scaled = Decimal(amount).scaleb(minor_unit_exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} has more decimals than the currency allows")
+    return int(scaled)

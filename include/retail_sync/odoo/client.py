@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
+from ..retry import RetryCounters, RetryPolicy, with_retries
 from .errors import RETRYABLE_STATUSES, OdooAuthError, OdooError, OdooRetryableError, OdooServerError, from_odoo
-from .retry import RetryCounters, RetryPolicy, with_retries
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,8 @@ connections, serialization and lock failures. Validation, access and missing-rec
 
 from __future__ import annotations
 
+from ..retry import RetryableError
+
 
 class OdooError(Exception):
     retryable = False
@@ -45,7 +47,7 @@ class OdooServerError(OdooError):
     """Anything else the server reported."""
 
 
-class OdooRetryableError(OdooError):
+class OdooRetryableError(OdooError, RetryableError):
     retryable = True
 
     def __init__(self, message: str, *, odoo_name: str | None = None, status: int | None = None,

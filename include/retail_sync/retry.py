@@ -1,4 +1,8 @@
-"""Retry with exponential backoff and full jitter, for retryable Odoo failures only, within a budget."""
+"""Retry with exponential backoff and full jitter, for retryable failures only, within a budget.
+
+Odoo and every channel connector raise subclasses of `RetryableError` for what is worth another try
+(throttling, gateways, dropped connections, serialization failures); everything else propagates at once.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .errors import OdooRetryableError
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class RetryableError(Exception):
+    """A failure worth trying again; `retry_after` is the server's hint in seconds, if it gave one."""
+
+    retry_after: float | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ def with_retries(func: Callable[[], T], policy: RetryPolicy, counters: RetryCoun
     for attempt in range(1, policy.max_attempts + 1):
         try:
             return func()
-        except OdooRetryableError as exc:
+        except RetryableError as exc:
             delay = policy.delay(attempt, exc.retry_after)
             if attempt == policy.max_attempts or waited + delay > policy.budget_seconds:
                 log.warning("%s failed after %d attempts: %s", what, attempt, exc.message)
