@@ -33,6 +33,7 @@ STORES = (
           6_200_000_000, 2001, 72_000_001),
     Store("woo-uk", "woocommerce", "GBP", Decimal("0.20"), Decimal("0.86"), ("GB",), 0.20, 0, 1, 1),
 )
+FREE_TEXT_CURRENCY = {s.channel for s in STORES if s.platform == "woocommerce"}
 EMOJI_NAMES = [("Zoë 🌸", "Ng 🚀"), ("Ana 😊", "Lima")]
 RTL_NAMES = [("محمد", "العلي"), ("נועה", "כהן")]
 
@@ -164,8 +165,10 @@ def mess_orders(rng: random.Random, mess: Mess, orders: list[dict], truth: dict)
         for knob in ("unknown_sku", "bad_quantity", "bad_totals", "unknown_currency", "invalid_email"):
             share = getattr(mess, knob)
             if roll < share:
-                plant(rng, order, knob)
-                bad[key] = knob
+                # Shopify's CurrencyCode enum cannot carry a made-up code; WooCommerce's free text can.
+                if knob != "unknown_currency" or order["store"] in FREE_TEXT_CURRENCY:
+                    plant(rng, order, knob)
+                    bad[key] = knob
                 break
             roll -= share
         else:

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from ..admin import admin_routes
 from ..faults import CallStats, FaultInjector, FaultPlan
+from ..proxy import PROXY_FAULTS, proxy_fault
 from .database import Database
 from .protocols.json2 import handle_json2, wrong_route
 from .protocols.jsonrpc import BadEnvelope, handle_jsonrpc, parse_envelope
@@ -20,9 +21,6 @@ from .protocols.web import Sessions, handle_authenticate, handle_call_kw, handle
 from .protocols.xmlrpc import handle_xmlrpc
 from .seed import SEEDS, SeedCredentials
 from .service import OdooService
-
-PROXY_FAULTS = {"429": "Too Many Requests", "502": "Bad Gateway", "503": "Service Unavailable",
-                "504": "Gateway Timeout"}
 
 
 class OdooSandbox:
@@ -63,7 +61,7 @@ def create_app(sandbox: OdooSandbox) -> Starlette:
         fault = sandbox.faults.draw()
         after_commit = sandbox.faults.plan.after_commit and fault in ("502", "503", "504")
         if fault in PROXY_FAULTS and not after_commit:
-            return proxy_fault(fault)
+            return proxy_fault(fault, sandbox.faults.plan.retry_after)
         in_band = fault if fault == "serialization" else None
         if serialized:
             # SQLite serves one call at a time anyway: skip the thread hop.
@@ -73,11 +71,7 @@ def create_app(sandbox: OdooSandbox) -> Starlette:
         delay = sandbox.faults.delay_seconds(records)
         if delay:
             await asyncio.sleep(delay)
-        return proxy_fault(fault) if after_commit else response
-
-    def proxy_fault(fault: str) -> Response:
-        headers = {"Retry-After": f"{sandbox.faults.plan.retry_after:g}"} if fault == "429" else {}
-        return PlainTextResponse(f"{fault} {PROXY_FAULTS[fault]}", status_code=int(fault), headers=headers)
+        return proxy_fault(fault, sandbox.faults.plan.retry_after) if after_commit else response
 
     async def envelope(request: Request) -> dict | Response:
         try:
