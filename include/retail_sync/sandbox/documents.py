@@ -46,7 +46,8 @@ class DocumentStore:
         memory = url in ("sqlite://", "sqlite:///:memory:")
         self.engine = sa.create_engine(url, poolclass=StaticPool if memory else None,
                                        connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
-        # SQLite allows one writer; the sandboxes also write from background threads (live mode, bulk runs).
+        # An in-memory SQLite database is one connection shared by every thread (requests, bulk runs, live
+        # mode): all access goes through this lock, reads included.
         self.lock = threading.RLock()
         metadata.create_all(self.engine)
 
@@ -73,14 +74,14 @@ class DocumentStore:
         self.put_many([doc])
 
     def get(self, kind: str, doc_id: str) -> dict | None:
-        with self.engine.connect() as conn:
+        with self.lock, self.engine.connect() as conn:
             body = conn.execute(sa.select(documents.c.body).where(documents.c.kind == kind,
                                                                   documents.c.id == str(doc_id))).scalar()
         return None if body is None else json.loads(body)
 
     def get_many(self, kind: str, ids: list[str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
-        with self.engine.connect() as conn:
+        with self.lock, self.engine.connect() as conn:
             for start in range(0, len(ids), 500):
                 rows = conn.execute(sa.select(documents.c.id, documents.c.body).where(
                     documents.c.kind == kind, documents.c.id.in_([str(i) for i in ids[start:start + 500]])))
@@ -88,7 +89,7 @@ class DocumentStore:
         return found
 
     def by_ref(self, kind: str, ref: str) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self.lock, self.engine.connect() as conn:
             rows = conn.execute(sa.select(documents.c.body).where(documents.c.kind == kind, documents.c.ref == ref)
                                 .order_by(documents.c.sort_time, documents.c.sort_id))
             return [json.loads(r.body) for r in rows]
@@ -109,14 +110,14 @@ class DocumentStore:
         query = query.order_by(*order).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as conn:
+        with self.lock, self.engine.connect() as conn:
             return [(r.sort_time, r.sort_id, json.loads(r.body)) for r in conn.execute(query)]
 
     def count(self, kind: str, *, time_from: str | None = None, time_from_inclusive: bool = True,
               time_to: str | None = None, ref: str | None = None, id_in: list[str] | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(documents).where(
             *self._filters(kind, time_from, time_from_inclusive, time_to, ref, id_in))
-        with self.engine.connect() as conn:
+        with self.lock, self.engine.connect() as conn:
             return conn.execute(query).scalar_one()
 
     def scan(self, kind: str, batch: int = 1000) -> Iterator[dict]:

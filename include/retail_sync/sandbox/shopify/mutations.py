@@ -149,7 +149,8 @@ class Mutations:
                                              "lineItem": by_id[w["id"]]["lineItem"], "quantity": w["quantity"]}
                                             for w in wanted]}
             order["fulfillments"].append(new)
-            order["fulfillmentOrders"] = [fulfillment_order({"cancelled_at": order["cancelledAt"]}, order)]
+            order["fulfillmentOrders"] = [fulfillment_order(
+                {"cancelled_at": order["cancelledAt"], "id": order["legacyResourceId"]}, order)]
             remaining = sum(i["remainingQuantity"] for i in order["fulfillmentOrders"][0]["lineItems"])
             order["displayFulfillmentStatus"] = "FULFILLED" if remaining == 0 else "PARTIALLY_FULFILLED"
             order["updatedAt"] = stamp
