@@ -49,6 +49,8 @@ class Mutations:
                                      "INVALID_NAME"))
         if input["reason"] not in REASONS:
             errors.append(user_error("The specified reason is invalid.", ["input", "reason"], "INVALID_REASON"))
+        if errors:
+            return {"inventoryAdjustmentGroup": None, "userErrors": errors}
         changes = []
         with store.lock:
             for i, q in enumerate(input["quantities"]):
