@@ -1,0 +1,26 @@
+"""Live mode keeps orders arriving and changing, and the connector's incremental pull sees them."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from retail_sync.channels.shopify.connector import ShopifyConnector
+from retail_sync.sandbox.live import LiveOrders
+from tests.storefront_fixtures import FAST_RETRIES, SHOPIFY_TOKEN, config
+
+
+def test_live_orders_arrive_update_and_are_pulled_incrementally(shopify, small_world):
+    server, sandbox = shopify
+    since = datetime.now(UTC) - timedelta(seconds=2)
+    live = LiveOrders(small_world, "shopify-eu", sandbox, rate_per_second=50, seed=1).start()
+    time.sleep(0.8)
+    live.stop()
+    topics = {topic for topic, _ in live.events}
+    assert topics == {"orders/create", "orders/updated"}
+    created = {name for topic, name in live.events if topic == "orders/create"}
+    with ShopifyConnector(config("shopify", "shopify-eu", server.url, "shopify_eu"), SHOPIFY_TOKEN,
+                          policy=FAST_RETRIES) as shop:
+        pulled = [r for p in shop.orders(updated_since=since) for r in p.tables["orders"].to_pylist()]
+    assert {r["name"] for r in pulled} == created
+    assert {r["financial_status"] for r in pulled} - {"pending", "authorized"}
