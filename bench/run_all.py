@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import catalog_publish, odoo_sandbox
+from . import catalog_publish, odoo_sandbox, shopify_orders
 
-BENCHMARKS = [odoo_sandbox.main, catalog_publish.main]
+BENCHMARKS = [odoo_sandbox.main, catalog_publish.main, shopify_orders.main]
 
 if __name__ == "__main__":
     for bench in BENCHMARKS:

@@ -46,7 +46,7 @@ class ShopifyGraphQL:
         self.counters = ThrottleCounters()
         self._status: dict | None = None        # last throttleStatus
         self._status_at = 0.0
-        self._costs: dict[str, int] = {}        # query text -> last requested cost
+        self._costs: dict[str, int] = {}        # query shape -> last requested cost
 
     def available_now(self) -> float | None:
         if self._status is None:
@@ -57,7 +57,10 @@ class ShopifyGraphQL:
 
     def _wait_for(self, points: int) -> None:
         available = self.available_now()
-        if available is None or points <= available:
+        if available is None:
+            return
+        points = min(points, self._status["maximumAvailable"])
+        if points <= available:
             return
         wait = (points - available) / self._status["restoreRate"]
         self.counters.paced_seconds += wait
@@ -65,15 +68,17 @@ class ShopifyGraphQL:
 
     def execute(self, query: str, variables: dict | None = None) -> dict:
         """The `data` of a successful query; typed errors otherwise."""
+        # A query's cost depends on its page sizes, so the remembered cost is per query text and `first`.
+        shape = f"{query}\x00{(variables or {}).get('first')}"
         for _ in range(self.max_throttled_retries + 1):
-            if self.pace and query in self._costs:
-                self._wait_for(self._costs[query])
+            if self.pace and shape in self._costs:
+                self._wait_for(self._costs[shape])
             payload = self.http.request("POST", self.path, json={"query": query, "variables": variables or {}}).json()
             self.counters.requests += 1
             cost = (payload.get("extensions") or {}).get("cost")
             if cost:
                 self._status, self._status_at = cost["throttleStatus"], self.clock()
-                self._costs[query] = cost["requestedQueryCost"]
+                self._costs[shape] = cost["requestedQueryCost"]
                 self.counters.points_requested += cost["requestedQueryCost"]
                 self.counters.points_spent += cost.get("actualQueryCost") or 0
             errors = payload.get("errors")
