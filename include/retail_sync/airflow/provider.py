@@ -1,4 +1,5 @@
-"""Registers the "odoo" connection type with Airflow (a connection type must come from a provider)."""
+"""Registers the "odoo", "shopify", "woocommerce" and "stripe" connection types with Airflow (a connection
+type must come from a provider)."""
 
 from __future__ import annotations
 
@@ -28,5 +29,21 @@ def get_provider_info() -> dict:
                 "relabeling": {"host": "URL", "login": "Login", "password": "API key"},
                 "placeholders": {"host": "https://mycompany.odoo.com", "login": "retail-sync"},
             },
-        }],
+        }] + [{
+            "connection-type": platform,
+            "hook-class-name": "retail_sync.airflow.channel_hook.ChannelHook",
+            "hook-name": label,
+            "conn-fields": {
+                "channel": {"label": "Channel name", "schema": {"type": ["string", "null"]},
+                            "description": "Prefix of this store's keys and its watermark, e.g. shopify-eu."},
+                **({"api_version": {"label": "API version", "schema": {"type": ["string", "null"],
+                                                                      "default": "2026-07"}}}
+                   if platform == "shopify" else {}),
+            },
+            "ui-field-behaviour": {"hidden-fields": ["schema", "port", "extra"] + (
+                ["login"] if platform != "woocommerce" else []),
+                "relabeling": {"host": "URL", "login": "Consumer key", "password": secret}},
+        } for platform, label, secret in (("shopify", "Shopify store", "Admin API access token"),
+                                          ("woocommerce", "WooCommerce store", "Consumer secret"),
+                                          ("stripe", "Stripe account", "Secret key"))],
     }
