@@ -6,6 +6,7 @@ Deliveries are recorded (topic, status, attempts) so tests can see what was sent
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -14,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 # (secret, body, topic, delivery id) -> headers, per platform
 Signer = Callable[[str, bytes, str, str], dict[str, str]]
@@ -75,3 +79,16 @@ class WebhookSender:
             time.sleep(0.2 * attempt)
         self.log.append({"topic": topic, "url": sub.url, "status": status, "delivery": delivery,
                          "attempts": attempt})
+
+
+def webhook_route(sender: WebhookSender) -> Route:
+    """`/sandbox/webhooks`: POST {"url", "secret", "topics"} subscribes a receiver; GET lists deliveries."""
+    async def webhooks(request: Request) -> Response:
+        if request.method == "POST":
+            settings = json.loads(await request.body() or b"{}")
+            if not settings.get("url") or not settings.get("secret"):
+                return JSONResponse({"error": "url and secret are required"}, status_code=400)
+            sender.subscribe(settings["url"], settings["secret"], settings.get("topics"))
+        return JSONResponse({"subscriptions": len(sender.subscriptions), "deliveries": sender.log})
+
+    return Route("/sandbox/webhooks", webhooks, methods=["GET", "POST"])

@@ -7,8 +7,7 @@ from __future__ import annotations
 MONEY = "shopMoney { amount currencyCode }"
 
 
-def order_fields(lines: int, nested: int) -> str:
-    return f"""
+ORDER_HEADER = f"""
   id legacyResourceId name createdAt updatedAt cancelledAt cancelReason email phone note currencyCode
   displayFinancialStatus displayFulfillmentStatus
   subtotalPriceSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
@@ -16,6 +15,11 @@ def order_fields(lines: int, nested: int) -> str:
   customer {{ id }}
   billingAddress {{ firstName lastName address1 city zip countryCodeV2 phone }}
   shippingAddress {{ firstName lastName address1 city zip countryCodeV2 }}
+"""
+
+
+def order_fields(lines: int, nested: int) -> str:
+    return ORDER_HEADER + f"""
   lineItems(first: {lines}) {{
     pageInfo {{ hasNextPage }}
     nodes {{ id name sku quantity originalUnitPriceSet {{ {MONEY} }} totalDiscountSet {{ {MONEY} }}
@@ -46,14 +50,7 @@ ORDER_IN_FULL = f"""query Order($id: ID!) {{ order(id: $id) {{ {order_fields(50,
 def orders_bulk(search: str | None) -> str:
     """The bulk export of orders: connections without limits; the JSONL nests children by __parentId."""
     where = f'(query: "{search}", sortKey: UPDATED_AT)' if search else "(sortKey: UPDATED_AT)"
-    return f"""{{ orders{where} {{ edges {{ node {{
-  id legacyResourceId name createdAt updatedAt cancelledAt cancelReason email phone note currencyCode
-  displayFinancialStatus displayFulfillmentStatus
-  subtotalPriceSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
-  totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }} totalRefundedSet {{ {MONEY} }}
-  customer {{ id }}
-  billingAddress {{ firstName lastName address1 city zip countryCodeV2 phone }}
-  shippingAddress {{ firstName lastName address1 city zip countryCodeV2 }}
+    return f"""{{ orders{where} {{ edges {{ node {{ {ORDER_HEADER}
   transactions {{ id kind status gateway authorizationCode processedAt amountSet {{ {MONEY} }} parentTransaction {{ id }} }}
   refunds {{ id createdAt note totalRefundedSet {{ {MONEY} }}
     refundLineItems {{ nodes {{ quantity restockType lineItem {{ id }} subtotalSet {{ {MONEY} }} }} }} }}

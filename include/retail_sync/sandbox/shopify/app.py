@@ -30,7 +30,7 @@ from ..datagen.world import World
 from ..documents import DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
 from ..proxy import PROXY_FAULTS, proxy_fault
-from ..webhooks import WebhookSender
+from ..webhooks import WebhookSender, webhook_route
 from .bulk import BulkRunner
 from .cost import MAX_QUERY_COST, LeakyBucket, QueryCost
 from .mutations import Mutations
@@ -198,19 +198,12 @@ def create_app(sandbox: ShopifySandbox) -> Starlette:
                                      float(settings.get("restoreRate", sandbox.bucket.restore_rate)))
         return JSONResponse(sandbox.bucket.status().as_extension())
 
-    async def webhooks(request: Request) -> Response:
-        if request.method == "POST":
-            settings = json.loads(await request.body() or b"{}")
-            if not settings.get("url") or not settings.get("secret"):
-                return JSONResponse({"error": "url and secret are required"}, status_code=400)
-            sandbox.webhooks.subscribe(settings["url"], settings["secret"], settings.get("topics"))
-        return JSONResponse({"subscriptions": len(sandbox.webhooks.subscriptions), "deliveries": sandbox.webhooks.log})
 
     routes = [
         Route("/admin/api/{version}/graphql.json", graphql, methods=["POST"]),
         Route("/sandbox/files/{name}", files, methods=["GET"]),
         Route("/sandbox/throttle", throttle, methods=["GET", "PUT", "POST"]),
-        Route("/sandbox/webhooks", webhooks, methods=["GET", "POST"]),
+        webhook_route(sandbox.webhooks),
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset,
                       info=lambda: {"product": "shopify", "shop": sandbox.domain, "api_versions": list(API_VERSIONS)}),
     ]

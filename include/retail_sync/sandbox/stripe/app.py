@@ -30,7 +30,7 @@ from ..datagen.world import World
 from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
 from ..proxy import PROXY_FAULTS
-from ..webhooks import WebhookSender
+from ..webhooks import WebhookSender, webhook_route
 
 KINDS = {"ch": "charge", "re": "refund", "dp": "dispute", "po": "payout", "txn": "balance_transaction"}
 LIST_PARAMS = {"limit", "starting_after", "ending_before", "expand[]", "created[gte]", "created[gt]", "created[lte]",
@@ -271,13 +271,6 @@ def create_app(sandbox: StripeSandbox) -> Starlette:
     async def disputes(request):
         return JSONResponse(sandbox.list(request, "dispute"))
 
-    async def webhooks(request: Request) -> Response:
-        if request.method == "POST":
-            settings = json.loads(await request.body() or b"{}")
-            if not settings.get("url") or not settings.get("secret"):
-                return JSONResponse({"error": "url and secret are required"}, status_code=400)
-            sandbox.webhooks.subscribe(settings["url"], settings["secret"], settings.get("topics"))
-        return JSONResponse({"subscriptions": len(sandbox.webhooks.subscriptions), "deliveries": sandbox.webhooks.log})
 
     async def unknown(request):
         raise StripeError(404, f"Unrecognized request URL ({request.method}: {request.url.path}).")
@@ -290,7 +283,7 @@ def create_app(sandbox: StripeSandbox) -> Starlette:
         Route("/v1/charges/{id}", endpoint(charge, "charges.retrieve"), methods=["GET"]),
         Route("/v1/refunds", endpoint(refunds, "refunds"), methods=["GET", "POST"]),
         Route("/v1/disputes", endpoint(disputes, "disputes.list"), methods=["GET"]),
-        Route("/sandbox/webhooks", webhooks, methods=["GET", "POST"]),
+        webhook_route(sandbox.webhooks),
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset, info=lambda: {"product": "stripe"}),
         Route("/v1/{rest:path}", endpoint(unknown, "unknown"), methods=["GET", "POST", "DELETE"]),
     ]

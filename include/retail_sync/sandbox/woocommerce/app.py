@@ -27,7 +27,7 @@ from ..datagen.world import World
 from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
 from ..proxy import PROXY_FAULTS, proxy_fault
-from ..webhooks import WebhookSender
+from ..webhooks import WebhookSender, webhook_route
 from .records import SITE_OFFSET, catalog_docs, customer_doc, gmt, local, order_docs
 
 API = "/wp-json/wc/v3"
@@ -272,13 +272,6 @@ def create_app(sandbox: WooSandbox) -> Starlette:
                 results.append(doc)
         return JSONResponse({"update": results})
 
-    async def webhooks(request: Request) -> Response:
-        if request.method == "POST":
-            settings = json.loads(await request.body() or b"{}")
-            if not settings.get("url") or not settings.get("secret"):
-                return JSONResponse({"error": "url and secret are required"}, status_code=400)
-            sandbox.webhooks.subscribe(settings["url"], settings["secret"], settings.get("topics"))
-        return JSONResponse({"subscriptions": len(sandbox.webhooks.subscriptions), "deliveries": sandbox.webhooks.log})
 
     async def no_route(request: Request) -> Response:
         return WooError(404, "rest_no_route", "No route was found matching the URL and request method.").response()
@@ -292,7 +285,7 @@ def create_app(sandbox: WooSandbox) -> Starlette:
         Route(f"{API}/products/batch", endpoint(batch), methods=["POST"]),
         Route(f"{API}/products/{{id:int}}/variations", endpoint(variations), methods=["GET"]),
         Route(f"{API}/products/{{id}}/variations/batch", endpoint(batch), methods=["POST"]),
-        Route("/sandbox/webhooks", webhooks, methods=["GET", "POST"]),
+        webhook_route(sandbox.webhooks),
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset,
                       info=lambda: {"product": "woocommerce", "store": sandbox.channel}),
         Route(f"{API}/{{rest:path}}", no_route, methods=["GET", "POST", "PUT", "DELETE"]),
