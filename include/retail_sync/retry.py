@@ -24,6 +24,14 @@ class RetryableError(Exception):
     message: str = ""
 
 
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (None when absent or not a number of seconds)."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 6

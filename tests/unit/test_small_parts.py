@@ -61,3 +61,17 @@ def test_retry_only_retryable_and_within_budget():
     with pytest.raises(OdooRetryableError):
         with_retries(lambda: (_ for _ in ()).throw(OdooRetryableError("503", retry_after=1)), budget,
                      RetryCounters(), "x", sleep=sleeps.append)
+
+
+def test_a_bulk_file_whose_child_does_not_follow_its_order_is_refused():
+    from retail_sync.channels.errors import ChannelRequestError
+    from retail_sync.channels.shopify.connector import assemble
+
+    good = ['{"id": "gid://shopify/Order/1"}', '{"id": "gid://shopify/LineItem/7", "__parentId": "gid://shopify/Order/1"}',
+            "", '{"id": "gid://shopify/Order/2"}']
+    orders = list(assemble(iter(good)))
+    assert [o["id"] for o in orders] == ["gid://shopify/Order/1", "gid://shopify/Order/2"]
+    assert orders[0]["lineItems"]["nodes"] == [{"id": "gid://shopify/LineItem/7"}]
+    stray = good + ['{"id": "gid://shopify/LineItem/8", "__parentId": "gid://shopify/Order/1"}']
+    with pytest.raises(ChannelRequestError, match="not the order before it"):
+        list(assemble(iter(stray)))

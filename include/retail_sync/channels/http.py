@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ..retry import RetryCounters, RetryPolicy, with_retries
+from ..retry import RetryCounters, RetryPolicy, retry_after_seconds, with_retries
 from .errors import ChannelAuthError, ChannelRequestError, ChannelRetryableError
 
 log = logging.getLogger(__name__)
@@ -25,13 +25,6 @@ class ChannelConfig:
     base_url: str
     conn_id: str                 # the Airflow connection to fix when the credentials are refused
     api_version: str | None = None
-
-
-def seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 class ChannelHttp:
@@ -68,10 +61,25 @@ class ChannelHttp:
                 f"connection '{cfg.conn_id}'", status=status)
         if status in retry_statuses and not self.should_not_retry(response):
             raise ChannelRetryableError(f"{cfg.channel} answered HTTP {status}", status=status,
-                                        retry_after=seconds(response.headers.get("Retry-After")))
+                                        retry_after=retry_after_seconds(response.headers.get("Retry-After")))
         raise ChannelRequestError(f"{cfg.channel} answered HTTP {status}: {response.text[:500]}", status=status)
 
     @staticmethod
     def should_not_retry(response: httpx.Response) -> bool:
         # Stripe says explicitly whether a retry can succeed; other platforms never send the header.
         return response.headers.get("Stripe-Should-Retry", "").lower() == "false"
+
+
+class HttpConnector:
+    """Base of the connectors: one `ChannelHttp` session, closed when done (usable with `with`)."""
+
+    http: ChannelHttp
+
+    def close(self) -> None:
+        self.http.client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

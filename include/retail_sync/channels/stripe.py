@@ -17,7 +17,7 @@ from ..canonical.money import from_minor_units
 from ..canonical.orders import entity_key
 from ..canonical.settlement import BALANCE_TRANSACTION_SCHEMA, PAYOUT_SCHEMA
 from ..retry import RetryPolicy
-from .http import ChannelConfig, ChannelHttp
+from .http import ChannelConfig, ChannelHttp, HttpConnector
 from .timestamps import from_unix
 
 
@@ -28,7 +28,7 @@ def order_reference(metadata: dict | None) -> str | None:
     return entity_key(metadata["channel"], "order", metadata["order_id"])
 
 
-class StripeConnector:
+class StripeConnector(HttpConnector):
     def __init__(self, config: ChannelConfig, api_key: str, *, page_size: int = 100, policy: RetryPolicy | None = None,
                  timeout: float = 30.0):
         self.config = config
@@ -36,15 +36,6 @@ class StripeConnector:
                               headers={"Authorization": f"Bearer {api_key}"})
         self.http = ChannelHttp(config, client, policy)
         self.page_size = page_size
-
-    def close(self) -> None:
-        self.http.client.close()
-
-    def __enter__(self) -> StripeConnector:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def list_all(self, path: str, params: dict | None = None, starting_after: str | None = None) -> Iterator[dict]:
         params = dict(params or {})

@@ -20,7 +20,7 @@ from ..canonical.inventory import INVENTORY_LEVEL_SCHEMA
 from ..canonical.orders import entity_key
 from ..retry import RetryPolicy
 from .frames import OrderPage, OrderRows
-from .http import ChannelConfig, ChannelHttp
+from .http import ChannelConfig, ChannelHttp, HttpConnector
 from .timestamps import parse_iso
 
 API = "/wp-json/wc/v3"
@@ -38,7 +38,7 @@ def guest_key(channel: str, email: str | None) -> str:
     return entity_key(channel, "guest", digest)
 
 
-class WooCommerceConnector:
+class WooCommerceConnector(HttpConnector):
     def __init__(self, config: ChannelConfig, consumer_key: str, consumer_secret: str, *, per_page: int = 100,
                  policy: RetryPolicy | None = None, timeout: float = 30.0):
         self.config = config
@@ -46,15 +46,6 @@ class WooCommerceConnector:
                               auth=httpx.BasicAuth(consumer_key, consumer_secret))
         self.http = ChannelHttp(config, client, policy)
         self.per_page = per_page
-
-    def close(self) -> None:
-        self.http.client.close()
-
-    def __enter__(self) -> WooCommerceConnector:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def _pages(self, path: str, params: dict, start_page: int = 1) -> Iterator[tuple[int, int, list[dict]]]:
         page = start_page

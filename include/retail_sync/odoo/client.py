@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ..retry import RetryCounters, RetryPolicy, with_retries
+from ..retry import RetryCounters, RetryPolicy, retry_after_seconds, with_retries
 from .errors import RETRYABLE_STATUSES, OdooAuthError, OdooError, OdooRetryableError, OdooServerError, from_odoo
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class OdooClient:
         if response.status_code in RETRYABLE_STATUSES:
             retry_after = response.headers.get("Retry-After")
             raise OdooRetryableError(f"Odoo answered HTTP {response.status_code}", status=response.status_code,
-                                     retry_after=_seconds(retry_after))
+                                     retry_after=retry_after_seconds(retry_after))
         return response
 
     def _jsonrpc(self, service: str, method: str, args: list) -> Any:
@@ -157,12 +157,5 @@ class OdooClient:
             data = {}
         raise from_odoo(data.get("name"), data.get("message") or f"HTTP {response.status_code}",
                         status=response.status_code)
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -94,4 +93,3 @@ class LiveOrders:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.tick()
-            time.sleep(0)

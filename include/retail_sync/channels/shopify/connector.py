@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import httpx
+import pyarrow as pa
 
 from ...canonical.inventory import INVENTORY_LEVEL_SCHEMA
 from ...canonical.orders import entity_key
 from ...retry import RetryPolicy
 from ..errors import ChannelRequestError
 from ..frames import OrderPage, OrderRows
-from ..http import ChannelConfig, ChannelHttp
+from ..http import ChannelConfig, ChannelHttp, HttpConnector
 from ..timestamps import iso_z, parse_iso
 from . import queries
 from .graphql_client import CostTooHigh, ShopifyGraphQL
@@ -29,7 +30,7 @@ from .mapping import add_customer, add_order, legacy, nodes, truncated
 DEFAULT_API_VERSION = "2026-07"
 
 
-class ShopifyConnector:
+class ShopifyConnector(HttpConnector):
     def __init__(self, config: ChannelConfig, access_token: str, *, page_size: int = 25,
                  policy: RetryPolicy | None = None, pace: bool = True, sleep: Callable[[float], None] = time.sleep,
                  timeout: float = 30.0):
@@ -40,15 +41,6 @@ class ShopifyConnector:
         self.graphql = ShopifyGraphQL(self.http, config.api_version or DEFAULT_API_VERSION, pace=pace, sleep=sleep)
         self.page_size = page_size
         self.sleep = sleep
-
-    def close(self) -> None:
-        self.http.client.close()
-
-    def __enter__(self) -> ShopifyConnector:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # --- orders ------------------------------------------------------------------------------
     def orders(self, updated_since: datetime | None = None, after: str | None = None) -> Iterator[OrderPage]:
@@ -155,8 +147,6 @@ class ShopifyConnector:
 
     def inventory_levels(self, skus: list[str], location_id: str):
         """Canonical InventoryLevel rows for these SKUs at one location."""
-        import pyarrow as pa
-
         rows = []
         for start in range(0, len(skus), 50):
             search = " OR ".join(f"sku:{json.dumps(s)}" for s in skus[start:start + 50])

@@ -140,19 +140,6 @@ def line_gross(line: dict) -> Decimal:
     return Decimal(line["unit_price"]) * line["quantity"] - Decimal(line["discount"]) + Decimal(line["tax"])
 
 
-def captured(order: dict, until: str | None = None) -> Decimal:
-    """Money taken from the customer, net of refunds, by `until` (all time if None)."""
-    total = Decimal(0)
-    for t in order["transactions"]:
-        if t["status"] != "success" or (until and t["processed_at"] > until):
-            continue
-        if t["kind"] in ("sale", "capture"):
-            total += Decimal(t["amount"])
-        elif t["kind"] == "refund":
-            total -= Decimal(t["amount"])
-    return total
-
-
 def financial_status(order: dict, until: str | None = None) -> str:
     txns = [t for t in order["transactions"] if not until or t["processed_at"] <= until]
     kinds = {t["kind"] for t in txns if t["status"] == "success"}

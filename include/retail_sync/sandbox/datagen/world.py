@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .catalog import catalog_rows, write_catalog_csv
-from .orders import Store, captured, make_order, recompute_totals, stamp, state_at
+from .orders import Store, make_order, recompute_totals, stamp, state_at
 from .payments import StripeLedger
 from .people import DUPLICATE_KINDS, Person, duplicate_of, make_person
 
@@ -314,7 +314,3 @@ def write_world(world: World, directory: Path) -> Path:
                 handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
     (directory / "truth.json").write_text(json.dumps(world.truth, indent=1, sort_keys=True))
     return directory
-
-
-def captured_total(world: World) -> Decimal:
-    return sum((captured(o) for o in world.orders if o["currency"] in ("EUR", "USD", "GBP")), Decimal(0))

@@ -121,7 +121,7 @@ def root_connection(field_name: str):
     return resolve
 
 
-def nested_connection(_parent_type: str, field_name: str):
+def nested_connection(field_name: str):
     def resolve(parent, info, **args):
         items = parent.get(field_name) or []
         size, backwards = page_size(args, info)
@@ -208,7 +208,7 @@ def build(mutations: dict, shop: dict) -> GraphQLSchema:
         for field_name, field in type_.fields.items():
             named = get_named_type(field.type).name
             if named.endswith("Connection") and type_name not in ("QueryRoot",) and field.resolve is None:
-                field.resolve = nested_connection(type_name, field_name)
+                field.resolve = nested_connection(field_name)
             elif "first" in field.args and field.resolve is None:
                 field.resolve = first_of(field_name)
 
@@ -219,7 +219,7 @@ def build(mutations: dict, shop: dict) -> GraphQLSchema:
     schema.get_type("ProductVariant").fields["inventoryItem"].resolve = lambda variant, info: inventory_item(variant)
     item_fields = schema.get_type("InventoryItem").fields
     item_fields["variant"].resolve = lambda item, info: cached_get(info, "variant", item["variantId"])
-    item_fields["inventoryLevels"].resolve = lambda item, info, **args: nested_connection("", "levels")(
+    item_fields["inventoryLevels"].resolve = lambda item, info, **args: nested_connection("levels")(
         {"levels": info.context["store"].by_ref("inventory_level", item["id"])}, info, **args)
     item_fields["inventoryLevel"].resolve = lambda item, info, locationId: next(
         (lv for lv in info.context["store"].by_ref("inventory_level", item["id"]) if lv["locationId"] == locationId),

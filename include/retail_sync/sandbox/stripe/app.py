@@ -10,7 +10,6 @@ minor units, lowercase currencies, `{"error": {...}}` bodies, `Request-Id`, `Ide
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -29,7 +28,7 @@ from ..admin import admin_routes
 from ..datagen.world import World
 from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
-from ..proxy import PROXY_FAULTS
+from ..proxy import rest_endpoint
 from ..webhooks import WebhookSender, webhook_route
 
 KINDS = {"ch": "charge", "re": "refund", "dp": "dispute", "po": "payout", "txn": "balance_transaction"}
@@ -207,27 +206,20 @@ class StripeSandbox:
 
 
 def create_app(sandbox: StripeSandbox) -> Starlette:
+    def fault_response(fault: str) -> Response:
+        if fault == "429":
+            return StripeError(429, "Request rate limit exceeded. Learn more about rate limits here "
+                                    "https://stripe.com/docs/rate-limits.", code="rate_limit",
+                               should_retry=True).response()
+        return StripeError(int(fault), "An unknown error occurred", type_="api_error", should_retry=True).response()
+
     def endpoint(handler, name: str):
+        guarded = rest_endpoint(handler, name, faults=sandbox.faults, stats=sandbox.stats,
+                                authenticate=sandbox.authenticate, error=StripeError, fault_response=fault_response)
+
         async def run(request: Request) -> Response:
-            started = time.perf_counter()
-            request_id = f"req_{time.monotonic_ns():x}"
-            fault = sandbox.faults.draw()
-            try:
-                if fault in PROXY_FAULTS:
-                    if fault == "429":
-                        raise StripeError(429, "Request rate limit exceeded. Learn more about rate limits here "
-                                               "https://stripe.com/docs/rate-limits.", type_="invalid_request_error",
-                                          code="rate_limit", should_retry=True)
-                    raise StripeError(int(fault), "An unknown error occurred", type_="api_error", should_retry=True)
-                sandbox.authenticate(request)
-                response = await handler(request)
-            except StripeError as exc:
-                response = exc.response()
-            delay = sandbox.faults.delay_seconds(0)
-            if delay:
-                await asyncio.sleep(delay)
-            response.headers["Request-Id"] = request_id
-            sandbox.stats.record(name, time.perf_counter() - started, error=response.status_code >= 400)
+            response = await guarded(request)
+            response.headers["Request-Id"] = f"req_{time.monotonic_ns():x}"
             return response
         return run
 

@@ -8,7 +8,6 @@ most 100 items, WordPress-style error bodies, signed `order.*` webhooks.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
 import json
@@ -26,7 +25,7 @@ from ..admin import admin_routes
 from ..datagen.world import World
 from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
-from ..proxy import PROXY_FAULTS, proxy_fault
+from ..proxy import proxy_fault, rest_endpoint
 from ..webhooks import WebhookSender, webhook_route
 from .records import SITE_OFFSET, catalog_docs, customer_doc, gmt, local, order_docs
 
@@ -181,23 +180,9 @@ def create_app(sandbox: WooSandbox) -> Starlette:
     store = sandbox.store
 
     def endpoint(handler):
-        async def run(request: Request) -> Response:
-            started = time.perf_counter()
-            fault = sandbox.faults.draw()
-            if fault in PROXY_FAULTS:
-                return proxy_fault(fault, sandbox.faults.plan.retry_after)
-            try:
-                sandbox.authenticate(request)
-                response = await handler(request)
-            except WooError as exc:
-                response = exc.response()
-            delay = sandbox.faults.delay_seconds(0)
-            if delay:
-                await asyncio.sleep(delay)
-            sandbox.stats.record(f"{request.method} {handler.__name__}", time.perf_counter() - started,
-                                 error=response.status_code >= 400)
-            return response
-        return run
+        return rest_endpoint(handler, handler.__name__, faults=sandbox.faults, stats=sandbox.stats,
+                             authenticate=sandbox.authenticate, error=WooError,
+                             fault_response=lambda fault: proxy_fault(fault, sandbox.faults.plan.retry_after))
 
     async def orders(request: Request) -> Response:
         statuses = request.query_params.get("status", "any").split(",")
