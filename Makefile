@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml sandbox/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -33,15 +33,15 @@ bench: venv
 
 # The catalog job end to end on an embedded Airflow (SQLite) against the sandboxes and a mail sink.
 demo: venv
-	$(BIN)/python -m retail_sync.demo
+	$(BIN)/python -m retail_sync_sandbox.demo
 
 # Airflow UI on :8080 (airflow standalone) with the Odoo sandbox on :8069 and a mail sink on :8025.
 up: venv
-	$(BIN)/python -m retail_sync.devstack
+	$(BIN)/python -m retail_sync_sandbox.devstack
 
 # Only the Odoo sandbox on :8069 (version 17, in-memory, demo seed); credentials from the environment.
 sandbox: venv
-	$(BIN)/python -m retail_sync.sandbox odoo --port 8069 --version $${ODOO_VERSION:-17} --seed demo
+	$(BIN)/python -m retail_sync_sandbox odoo --port 8069 --version $${ODOO_VERSION:-17} --seed demo
 
 clean:
 	rm -rf $(VENV) .airflow .demo .bench .pytest_cache .ruff_cache

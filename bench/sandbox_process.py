@@ -21,7 +21,7 @@ class SandboxProcess:
     def __init__(self, *args: str, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._cmd = [sys.executable, "-m", "retail_sync.sandbox", *args, "--port", str(self.port)]
+        self._cmd = [sys.executable, "-m", "retail_sync_sandbox", *args, "--port", str(self.port)]
         self._env = {**os.environ, **(env or {})}
 
     def __enter__(self) -> SandboxProcess:

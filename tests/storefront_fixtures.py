@@ -7,14 +7,14 @@ import pytest
 
 from retail_sync.channels.http import ChannelConfig
 from retail_sync.retry import RetryPolicy
-from retail_sync.sandbox.datagen.world import build_world
-from retail_sync.sandbox.serving import RunningServer
-from retail_sync.sandbox.shopify.app import ShopifySandbox
-from retail_sync.sandbox.shopify.app import create_app as shopify_app
-from retail_sync.sandbox.stripe.app import StripeSandbox
-from retail_sync.sandbox.stripe.app import create_app as stripe_app
-from retail_sync.sandbox.woocommerce.app import WooSandbox
-from retail_sync.sandbox.woocommerce.app import create_app as woo_app
+from retail_sync_sandbox.datagen.world import build_world
+from retail_sync_sandbox.serving import RunningServer
+from retail_sync_sandbox.shopify.app import ShopifySandbox
+from retail_sync_sandbox.shopify.app import create_app as shopify_app
+from retail_sync_sandbox.stripe.app import StripeSandbox
+from retail_sync_sandbox.stripe.app import create_app as stripe_app
+from retail_sync_sandbox.woocommerce.app import WooSandbox
+from retail_sync_sandbox.woocommerce.app import create_app as woo_app
 
 SHOPIFY_TOKEN = "shpat_sandbox_token"
 WOO_KEY, WOO_SECRET = "ck_sandbox", "cs_sandbox"

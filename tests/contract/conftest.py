@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
-from retail_sync.sandbox.odoo.seed import SeedCredentials
-from retail_sync.sandbox.serving import RunningServer
+from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
+from retail_sync_sandbox.odoo.seed import SeedCredentials
+from retail_sync_sandbox.serving import RunningServer
 
 from .odoo_target import OdooTarget
 

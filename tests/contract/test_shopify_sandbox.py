@@ -9,7 +9,7 @@ import time
 import httpx
 
 from retail_sync.channels.webhooks import verify_base64_hmac
-from retail_sync.sandbox.datagen.orders import make_order
+from retail_sync_sandbox.datagen.orders import make_order
 from tests.storefront_fixtures import SHOPIFY_TOKEN
 
 from .webhook_receiver import WebhookReceiver

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from retail_sync.sandbox.serving import RunningServer
+from retail_sync_sandbox.serving import RunningServer
 
 
 class WebhookReceiver:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from retail_sync.sandbox.mail_sink import RunningMailSink
-from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
-from retail_sync.sandbox.odoo.seed import SeedCredentials
-from retail_sync.sandbox.serving import RunningServer
+from retail_sync_sandbox.mail_sink import RunningMailSink
+from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
+from retail_sync_sandbox.odoo.seed import SeedCredentials
+from retail_sync_sandbox.serving import RunningServer
 
 API_KEY = "dag-tests-" + "d" * 30
 

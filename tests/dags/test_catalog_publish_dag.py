@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retail_sync.sandbox.faults import FaultPlan
+from retail_sync_sandbox.faults import FaultPlan
 
 HEADER = "sku,parent_key,name,category_path,list_price,currency,tax_class,active,attr_size"
 ROWS = ["TEE-S,TEE,Organic tee,Apparel/Tops,19.90,EUR,standard,true,S",

@@ -10,10 +10,10 @@ from retail_sync.flows.catalog_settings import CatalogSettings
 from retail_sync.flows.catalog_validate import validate_feed
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.retry import RetryPolicy
-from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
-from retail_sync.sandbox.odoo.seed import SeedCredentials
-from retail_sync.sandbox.serving import RunningServer
 from retail_sync.state.store import StateStore
+from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
+from retail_sync_sandbox.odoo.seed import SeedCredentials
+from retail_sync_sandbox.serving import RunningServer
 
 API_KEY = "catalog-tests-" + "c" * 26
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, budget_seconds=5)

@@ -14,8 +14,8 @@ import pytest
 
 from retail_sync.flows.catalog_publish import publish_catalog
 from retail_sync.flows.catalog_validate import BatchBlocked, FeedRejected, validate_feed
-from retail_sync.sandbox.datagen.catalog import catalog_rows, write_catalog_csv
-from retail_sync.sandbox.faults import FaultPlan
+from retail_sync_sandbox.datagen.catalog import catalog_rows, write_catalog_csv
+from retail_sync_sandbox.faults import FaultPlan
 
 from .catalog_fixtures import API_KEY, assert_same_as_a_clean_run, snapshot, start_world
 

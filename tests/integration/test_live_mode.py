@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from retail_sync.channels.shopify.connector import ShopifyConnector
-from retail_sync.sandbox.live import LiveOrders
+from retail_sync_sandbox.live import LiveOrders
 from tests.storefront_fixtures import FAST_RETRIES, SHOPIFY_TOKEN, config
 
 

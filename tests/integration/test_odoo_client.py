@@ -17,10 +17,10 @@ from retail_sync.odoo.errors import (
     OdooValidationError,
 )
 from retail_sync.retry import RetryPolicy
-from retail_sync.sandbox.faults import FaultPlan
-from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
-from retail_sync.sandbox.odoo.seed import SeedCredentials
-from retail_sync.sandbox.serving import RunningServer
+from retail_sync_sandbox.faults import FaultPlan
+from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
+from retail_sync_sandbox.odoo.seed import SeedCredentials
+from retail_sync_sandbox.serving import RunningServer
 
 API_KEY = "client-test-" + "s" * 28
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, budget_seconds=5)

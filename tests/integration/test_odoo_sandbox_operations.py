@@ -12,10 +12,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from retail_sync.sandbox.faults import FaultPlan
-from retail_sync.sandbox.odoo.app import OdooSandbox, create_app
-from retail_sync.sandbox.odoo.seed import SeedCredentials
-from retail_sync.sandbox.serving import RunningServer
+from retail_sync_sandbox.faults import FaultPlan
+from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
+from retail_sync_sandbox.odoo.seed import SeedCredentials
+from retail_sync_sandbox.serving import RunningServer
 
 from ..contract.odoo_target import OdooTarget, RpcError
 
@@ -226,7 +226,7 @@ def test_command_line_server(tmp_path):
         port = sock.getsockname()[1]
     env = {"ODOO_SANDBOX_ADMIN_PASSWORD": "a", "ODOO_SANDBOX_PASSWORD": "p", "ODOO_SANDBOX_API_KEY": "cli-key",
            "PATH": "/usr/bin:/bin"}
-    process = subprocess.Popen([sys.executable, "-m", "retail_sync.sandbox", "odoo", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "retail_sync_sandbox", "odoo", "--port", str(port),
                                 "--version", "18", "--seed", "demo", "--faults", '{"latency_ms": 1}'],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from retail_sync.channels.errors import ChannelAuthError, ChannelRetryableError
 from retail_sync.channels.shopify.connector import ShopifyConnector
-from retail_sync.sandbox.faults import FaultPlan
+from retail_sync_sandbox.faults import FaultPlan
 from tests.storefront_fixtures import FAST_RETRIES, SHOPIFY_TOKEN, config
 
 

@@ -7,7 +7,7 @@ import pytest
 from retail_sync.channels.errors import ChannelAuthError, ChannelRetryableError
 from retail_sync.channels.stripe import StripeConnector
 from retail_sync.channels.woocommerce import WooCommerceConnector
-from retail_sync.sandbox.faults import FaultPlan
+from retail_sync_sandbox.faults import FaultPlan
 from tests.storefront_fixtures import FAST_RETRIES, STRIPE_KEY, WOO_KEY, WOO_SECRET, config
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from retail_sync.sandbox.datagen.orders import financial_status, fulfillment_status
-from retail_sync.sandbox.datagen.world import Mess, build_world, write_world
+from retail_sync_sandbox.datagen.orders import financial_status, fulfillment_status
+from retail_sync_sandbox.datagen.world import Mess, build_world, write_world
 
 
 @pytest.fixture(scope="module")

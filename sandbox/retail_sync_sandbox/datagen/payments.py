@@ -12,7 +12,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...canonical.money import to_minor_units
+from retail_sync.canonical.money import to_minor_units
+
 from .orders import stamp
 
 FEES = {"EUR": (Decimal("0.015"), 25), "USD": (Decimal("0.029"), 30), "GBP": (Decimal("0.015"), 20)}

@@ -28,7 +28,7 @@ def load_secrets() -> dict[str, str]:
 
 
 def main() -> None:
-    from .sandbox.mail_sink import RunningMailSink
+    from .mail_sink import RunningMailSink
 
     creds = load_secrets()
     env = {**os.environ, **creds, "AIRFLOW_HOME": str(STACK / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -38,7 +38,7 @@ def main() -> None:
            "RETAIL_SYNC_HOME": str(STACK / "retail_sync"),
            # standalone starts its components as `airflow ...`: the venv's bin must be on PATH.
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    odoo = subprocess.Popen([sys.executable, "-m", "retail_sync.sandbox", "odoo", "--port", "8069",
+    odoo = subprocess.Popen([sys.executable, "-m", "retail_sync_sandbox", "odoo", "--port", "8069",
                              "--version", env.get("ODOO_VERSION", "17"), "--db", f"sqlite:///{STACK}/odoo.sqlite"],
                             env=env)
     with RunningMailSink(STACK / "mail", port=8025) as mail:

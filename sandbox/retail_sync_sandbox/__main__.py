@@ -1,10 +1,10 @@
 """Start a sandbox server, or write the demo world to files.
 
-    python -m retail_sync.sandbox odoo --port 8069 --version 17 --db sqlite:// --seed demo
-    python -m retail_sync.sandbox shopify --store shopify-eu --port 8081 [--live-rate 2]
-    python -m retail_sync.sandbox woocommerce --port 8083
-    python -m retail_sync.sandbox stripe --port 8084
-    python -m retail_sync.sandbox world --out .demo/world --seed 7 --scale 1
+    python -m retail_sync_sandbox odoo --port 8069 --version 17 --db sqlite:// --seed demo
+    python -m retail_sync_sandbox shopify --store shopify-eu --port 8081 [--live-rate 2]
+    python -m retail_sync_sandbox woocommerce --port 8083
+    python -m retail_sync_sandbox stripe --port 8084
+    python -m retail_sync_sandbox world --out .demo/world --seed 7 --scale 1
 
 Storefront and payment sandboxes are seeded from the demo world (`--seed`, `--scale`); their
 credentials come from the environment (generated and printed once when missing).
@@ -24,7 +24,7 @@ from .faults import FaultPlan
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m retail_sync.sandbox")
+    parser = argparse.ArgumentParser(prog="python -m retail_sync_sandbox")
     sub = parser.add_subparsers(dest="server", required=True)
     odoo = sub.add_parser("odoo", help="an Odoo-compatible external API (JSON-RPC, XML-RPC, web, JSON-2)")
     odoo.add_argument("--host", default="127.0.0.1")

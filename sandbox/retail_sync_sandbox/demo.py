@@ -42,11 +42,11 @@ def prepare_environment() -> None:
 
 def main() -> None:
     prepare_environment()
-    from .sandbox.datagen.catalog import catalog_rows, write_catalog_csv
-    from .sandbox.mail_sink import RunningMailSink
-    from .sandbox.odoo.app import OdooSandbox, create_app
-    from .sandbox.odoo.seed import SeedCredentials
-    from .sandbox.serving import RunningServer
+    from .datagen.catalog import catalog_rows, write_catalog_csv
+    from .mail_sink import RunningMailSink
+    from .odoo.app import OdooSandbox, create_app
+    from .odoo.seed import SeedCredentials
+    from .serving import RunningServer
 
     api_key = secrets.token_hex(20)
     version = int(os.environ.get("ODOO_VERSION", "17"))
@@ -79,7 +79,7 @@ def main() -> None:
 
 
 def report(run, sandbox, mail, title: str) -> None:
-    from .state.store import StateStore
+    from retail_sync.state.store import StateStore
 
     print(f"=== {title}: DAG run {run.run_id} → {run.state}")
     if run.state == "failed":

@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ...channels.webhooks import stripe_signature
+from retail_sync.channels.webhooks import stripe_signature
+
 from ..admin import admin_routes
 from ..datagen.world import World
 from ..documents import Doc, DocumentStore

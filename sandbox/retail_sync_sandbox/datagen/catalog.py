@@ -7,7 +7,7 @@ import csv
 import random
 from pathlib import Path
 
-from ...canonical.barcodes import is_valid_gtin
+from retail_sync.canonical.barcodes import is_valid_gtin
 
 CATEGORIES = ["Apparel/Tops/T-shirts", "Apparel/Tops/Sweaters", "Apparel/Bottoms/Jeans", "Apparel/Accessories",
               "Home/Kitchen", "Home/Textiles", "Outdoor/Camping", "Outdoor/Footwear"]
