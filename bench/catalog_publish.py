@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 
-from retail_sync.flows.catalog_publish import publish_catalog
-from retail_sync.flows.catalog_settings import CatalogSettings
-from retail_sync.flows.catalog_validate import validate_feed
+from retail_sync.flows.catalog.publish import publish_catalog
+from retail_sync.flows.catalog.settings import CatalogSettings
+from retail_sync.flows.catalog.validate import validate_feed
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.state.store import StateStore
 from retail_sync_sandbox.datagen.catalog import catalog_rows, write_catalog_csv

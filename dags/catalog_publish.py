@@ -36,19 +36,19 @@ def catalog_publish():
 
     @task
     def pending_feeds() -> list[str]:
-        from retail_sync.airflow import catalog_tasks
+        from retail_sync.airflow.tasks import catalog as catalog_tasks
 
         return catalog_tasks.pending_feeds()
 
     @task
     def validate(uri: str, run_id: str | None = None) -> dict | None:
-        from retail_sync.airflow import catalog_tasks
+        from retail_sync.airflow.tasks import catalog as catalog_tasks
 
         return catalog_tasks.validate(uri, run_id)
 
     @task(outlets=[ODOO_PRODUCTS])
     def publish(validated: dict | None, run_id: str | None = None) -> dict:
-        from retail_sync.airflow import catalog_tasks
+        from retail_sync.airflow.tasks import catalog as catalog_tasks
 
         return catalog_tasks.publish(validated, run_id)
 

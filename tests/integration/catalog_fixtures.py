@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from retail_sync.flows.catalog_publish import publish_catalog
-from retail_sync.flows.catalog_settings import CatalogSettings
-from retail_sync.flows.catalog_validate import validate_feed
+from retail_sync.flows.catalog.publish import publish_catalog
+from retail_sync.flows.catalog.settings import CatalogSettings
+from retail_sync.flows.catalog.validate import validate_feed
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.retry import RetryPolicy
 from retail_sync.state.store import StateStore

@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
-from retail_sync.flows.catalog_publish import publish_catalog
-from retail_sync.flows.catalog_validate import BatchBlocked, FeedRejected, validate_feed
+from retail_sync.flows.catalog.publish import publish_catalog
+from retail_sync.flows.catalog.validate import BatchBlocked, FeedRejected, validate_feed
 from retail_sync_sandbox.datagen.catalog import catalog_rows, write_catalog_csv
 from retail_sync_sandbox.faults import FaultPlan
 
@@ -178,8 +178,8 @@ def test_outage_beyond_the_retry_budget_fails_then_the_rerun_finishes_without_du
 
 KILLED_RUN = """
 import sys
-from retail_sync.flows.catalog_publish import publish_catalog
-from retail_sync.flows.catalog_settings import CatalogSettings
+from retail_sync.flows.catalog.publish import publish_catalog
+from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.state.store import StateStore
 url, key, state, staging, good = sys.argv[1:6]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from retail_sync.airflow.channel_hook import ChannelHook
+from retail_sync.airflow.hooks.channel import ChannelHook
 from retail_sync.channels.errors import ChannelAuthError
 from retail_sync.channels.shopify.connector import ShopifyConnector
 from retail_sync.channels.stripe import StripeConnector

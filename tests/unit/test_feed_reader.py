@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from retail_sync.channels.pim_feed import FeedFormatError, read_feed, to_canonical
+from retail_sync.feeds.pim import FeedFormatError, read_feed, to_canonical
 from retail_sync.quality.product_suite import prepare
 
 HEADER = "sku,parent_key,name,category_path,list_price,currency,tax_class,active\n"

@@ -42,7 +42,7 @@ def test_requirements_are_pinned_exactly():
 def test_pending_feeds_on_an_fsspec_filesystem():
     import fsspec
 
-    from retail_sync.airflow.catalog_tasks import _move, pending_feeds
+    from retail_sync.airflow.tasks.catalog import _move, pending_feeds
 
     memory = fsspec.filesystem("memory")
     memory.pipe("/landing/b.csv", b"x")

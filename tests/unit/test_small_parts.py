@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from retail_sync.alerts.masking import mask_field, mask_text
 from retail_sync.canonical.barcodes import is_valid_gtin
 from retail_sync.canonical.money import parse_money
 from retail_sync.odoo.binder import xmlid, xmlid_name
 from retail_sync.odoo.errors import OdooRetryableError, OdooValidationError
-from retail_sync.quality.masking import mask_field, mask_text
 from retail_sync.retry import RetryCounters, RetryPolicy, with_retries
 
 

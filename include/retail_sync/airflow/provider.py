@@ -12,7 +12,7 @@ def get_provider_info() -> dict:
         "versions": ["0.1.0"],
         "connection-types": [{
             "connection-type": "odoo",
-            "hook-class-name": "retail_sync.airflow.odoo_hook.OdooHook",
+            "hook-class-name": "retail_sync.airflow.hooks.odoo.OdooHook",
             "hook-name": "Odoo",
             "conn-fields": {
                 "database": {"label": "Database", "schema": {"type": ["string", "null"]},
@@ -31,7 +31,7 @@ def get_provider_info() -> dict:
             },
         }] + [{
             "connection-type": platform,
-            "hook-class-name": "retail_sync.airflow.channel_hook.ChannelHook",
+            "hook-class-name": "retail_sync.airflow.hooks.channel.ChannelHook",
             "hook-name": label,
             "conn-fields": {
                 "channel": {"label": "Channel name", "schema": {"type": ["string", "null"]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..flows.catalog_settings import CatalogSettings
+from retail_sync.flows.catalog.settings import CatalogSettings
 
 
 def home() -> Path:

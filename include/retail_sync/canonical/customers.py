@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from .orders import UTC_TS
+from retail_sync.canonical.orders import UTC_TS
 
 CUSTOMER_SCHEMA = pa.schema([
     pa.field("key", pa.string(), nullable=False),             # woo:customer:17, woo:guest:<digest of email>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from .orders import UTC_TS
+from retail_sync.canonical.orders import UTC_TS
 
 INVENTORY_LEVEL_SCHEMA = pa.schema([
     pa.field("key", pa.string(), nullable=False),             # shopify-eu:inventory:<sku>@<location id>

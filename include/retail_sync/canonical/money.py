@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
 
-from .currencies import minor_unit_exponent
+from retail_sync.canonical.currencies import minor_unit_exponent
 
 MONEY = pa.decimal128(18, 4)
 DECIMAL_TEXT = re.compile(r"^\d{1,12}(?:\.\d{1,4})?$")

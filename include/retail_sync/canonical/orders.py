@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from .money import MONEY
+from retail_sync.canonical.money import MONEY
 
 UTC_TS = pa.timestamp("s", tz="UTC")
 

@@ -6,7 +6,7 @@ import hashlib
 
 import pyarrow as pa
 
-from .money import MONEY
+from retail_sync.canonical.money import MONEY
 
 PRODUCT_SCHEMA = pa.schema([
     pa.field("key", pa.string(), nullable=False),            # pim:product:<sku>

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from .money import MONEY
-from .orders import UTC_TS
+from retail_sync.canonical.money import MONEY
+from retail_sync.canonical.orders import UTC_TS
 
 PAYOUT_SCHEMA = pa.schema([
     pa.field("key", pa.string(), nullable=False),             # stripe:payout:po_...

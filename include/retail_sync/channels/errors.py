@@ -7,7 +7,7 @@ request itself is wrong and retrying cannot help.
 
 from __future__ import annotations
 
-from ..retry import RetryableError
+from retail_sync.retry import RetryableError
 
 
 class ChannelError(Exception):

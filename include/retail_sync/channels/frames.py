@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from ..canonical.customers import CUSTOMER_SCHEMA
-from ..canonical.orders import ORDER_LINE_SCHEMA, ORDER_SCHEMA, PAYMENT_SCHEMA, REFUND_SCHEMA, SHIPMENT_SCHEMA
+from retail_sync.canonical.customers import CUSTOMER_SCHEMA
+from retail_sync.canonical.orders import ORDER_LINE_SCHEMA, ORDER_SCHEMA, PAYMENT_SCHEMA, REFUND_SCHEMA, SHIPMENT_SCHEMA
 
 ORDER_ENTITIES = {"orders": ORDER_SCHEMA, "lines": ORDER_LINE_SCHEMA, "payments": PAYMENT_SCHEMA,
                   "refunds": REFUND_SCHEMA, "shipments": SHIPMENT_SCHEMA, "customers": CUSTOMER_SCHEMA}

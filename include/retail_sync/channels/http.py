@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from ..retry import RetryCounters, RetryPolicy, retry_after_seconds, with_retries
-from .errors import ChannelAuthError, ChannelRequestError, ChannelRetryableError
+from retail_sync.channels.errors import ChannelAuthError, ChannelRequestError, ChannelRetryableError
+from retail_sync.retry import RetryCounters, RetryPolicy, retry_after_seconds, with_retries
 
 log = logging.getLogger(__name__)
 RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}

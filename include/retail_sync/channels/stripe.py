@@ -13,12 +13,12 @@ from datetime import datetime
 import httpx
 import pyarrow as pa
 
-from ..canonical.money import from_minor_units
-from ..canonical.orders import entity_key
-from ..canonical.settlement import BALANCE_TRANSACTION_SCHEMA, PAYOUT_SCHEMA
-from ..retry import RetryPolicy
-from .http import ChannelConfig, ChannelHttp, HttpConnector
-from .timestamps import from_unix
+from retail_sync.canonical.money import from_minor_units
+from retail_sync.canonical.orders import entity_key
+from retail_sync.canonical.settlement import BALANCE_TRANSACTION_SCHEMA, PAYOUT_SCHEMA
+from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
+from retail_sync.channels.timestamps import from_unix
+from retail_sync.retry import RetryPolicy
 
 
 def order_reference(metadata: dict | None) -> str | None:

@@ -16,12 +16,12 @@ from decimal import Decimal
 import httpx
 import pyarrow as pa
 
-from ..canonical.inventory import INVENTORY_LEVEL_SCHEMA
-from ..canonical.orders import entity_key
-from ..retry import RetryPolicy
-from .frames import OrderPage, OrderRows
-from .http import ChannelConfig, ChannelHttp, HttpConnector
-from .timestamps import parse_iso
+from retail_sync.canonical.inventory import INVENTORY_LEVEL_SCHEMA
+from retail_sync.canonical.orders import entity_key
+from retail_sync.channels.frames import OrderPage, OrderRows
+from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
+from retail_sync.channels.timestamps import parse_iso
+from retail_sync.retry import RetryPolicy
 
 API = "/wp-json/wc/v3"
 FINANCIAL = {"pending": "pending", "on-hold": "authorized", "processing": "paid", "completed": "paid",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .client import OdooClient
+from retail_sync.odoo.client import OdooClient
 
 MODULE = "retail_sync"
 CHUNK = 500

@@ -14,8 +14,15 @@ from typing import Any
 
 import httpx
 
-from ..retry import RetryCounters, RetryPolicy, retry_after_seconds, with_retries
-from .errors import RETRYABLE_STATUSES, OdooAuthError, OdooError, OdooRetryableError, OdooServerError, from_odoo
+from retail_sync.odoo.errors import (
+    RETRYABLE_STATUSES,
+    OdooAuthError,
+    OdooError,
+    OdooRetryableError,
+    OdooServerError,
+    from_odoo,
+)
+from retail_sync.retry import RetryCounters, RetryPolicy, retry_after_seconds, with_retries
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ connections, serialization and lock failures. Validation, access and missing-rec
 
 from __future__ import annotations
 
-from ..retry import RetryableError
+from retail_sync.retry import RetryableError
 
 
 class OdooError(Exception):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .client import OdooClient
-from .errors import OdooError
+from retail_sync.odoo.client import OdooClient
+from retail_sync.odoo.errors import OdooError
 
 DEFAULT_CHUNK = 500
 

@@ -10,11 +10,11 @@ import json
 
 import pandas as pd
 
-from ..canonical.barcodes import is_valid_gtin
-from ..canonical.currencies import ISO_4217
-from ..canonical.money import DECIMAL_TEXT
-from ..channels.pim_feed import BOOLEAN_WORDS, attributes_of, parse_timestamp
-from .validation import Rule
+from retail_sync.canonical.barcodes import is_valid_gtin
+from retail_sync.canonical.currencies import ISO_4217
+from retail_sync.canonical.money import DECIMAL_TEXT
+from retail_sync.feeds.pim import BOOLEAN_WORDS, attributes_of, parse_timestamp
+from retail_sync.quality.validation import Rule
 
 TAX_CLASSES = ("standard", "reduced", "zero")
 MAX_NAME = 255       # names longer than this are refused rather than silently cut

@@ -7,7 +7,7 @@ import sys
 
 import sqlalchemy as sa
 
-from .store import StateStore
+from retail_sync.state.store import StateStore
 
 
 def main(url: str) -> None:

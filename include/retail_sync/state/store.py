@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import schema
+from retail_sync.state import schema
 
 LEDGER_CHUNK = 500
 

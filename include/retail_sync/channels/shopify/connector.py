@@ -16,16 +16,16 @@ from datetime import datetime
 import httpx
 import pyarrow as pa
 
-from ...canonical.inventory import INVENTORY_LEVEL_SCHEMA
-from ...canonical.orders import entity_key
-from ...retry import RetryPolicy
-from ..errors import ChannelRequestError
-from ..frames import OrderPage, OrderRows
-from ..http import ChannelConfig, ChannelHttp, HttpConnector
-from ..timestamps import iso_z, parse_iso
-from . import queries
-from .graphql_client import CostTooHigh, ShopifyGraphQL
-from .mapping import add_customer, add_order, legacy, nodes, truncated
+from retail_sync.canonical.inventory import INVENTORY_LEVEL_SCHEMA
+from retail_sync.canonical.orders import entity_key
+from retail_sync.channels.errors import ChannelRequestError
+from retail_sync.channels.frames import OrderPage, OrderRows
+from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
+from retail_sync.channels.shopify import queries
+from retail_sync.channels.shopify.graphql_client import CostTooHigh, ShopifyGraphQL
+from retail_sync.channels.shopify.mapping import add_customer, add_order, legacy, nodes, truncated
+from retail_sync.channels.timestamps import iso_z, parse_iso
+from retail_sync.retry import RetryPolicy
 
 DEFAULT_API_VERSION = "2026-07"
 

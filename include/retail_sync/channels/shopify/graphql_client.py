@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import ChannelRequestError, ChannelRetryableError
-from ..http import ChannelHttp
+from retail_sync.channels.errors import ChannelRequestError, ChannelRetryableError
+from retail_sync.channels.http import ChannelHttp
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ...canonical.orders import entity_key
-from ..frames import OrderRows
-from ..timestamps import parse_iso
+from retail_sync.canonical.orders import entity_key
+from retail_sync.channels.frames import OrderRows
+from retail_sync.channels.timestamps import parse_iso
 
 FULFILLMENT = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}
 FINANCIAL = {"EXPIRED": "voided", "PENDING": "pending"}     # the rest lower-cased match the canonical names

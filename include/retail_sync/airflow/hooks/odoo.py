@@ -10,7 +10,7 @@ from functools import cached_property
 
 from airflow.sdk import BaseHook
 
-from ..odoo.client import OdooClient, OdooConfig
+from retail_sync.odoo.client import OdooClient, OdooConfig
 
 
 class OdooHook(BaseHook):

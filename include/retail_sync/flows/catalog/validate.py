@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from ..channels.pim_feed import FeedFormatError, read_feed, to_canonical
-from ..quality import product_suite
-from ..quality.alerts import Alert, rejected_file_alert, validation_alert
-from ..quality.validation import run_suite
-from ..state.store import StateStore
-from .catalog_settings import CatalogSettings
+from retail_sync.alerts.messages import Alert, rejected_file_alert, validation_alert
+from retail_sync.feeds.pim import FeedFormatError, read_feed, to_canonical
+from retail_sync.flows.catalog.settings import CatalogSettings
+from retail_sync.quality import product_suite
+from retail_sync.quality.validation import run_suite
+from retail_sync.state.store import StateStore
 
 Notify = Callable[[Alert], None]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from fsspec.core import url_to_fs
 
-from ..flows.catalog_settings import CatalogSettings
-from ..state.store import StateStore
-from . import settings
-from .alerts import send_alert
+from retail_sync.airflow import settings
+from retail_sync.airflow.notifiers import send_alert
+from retail_sync.flows.catalog.settings import CatalogSettings
+from retail_sync.state.store import StateStore
 
 FEED_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
 
@@ -35,9 +35,9 @@ def _modified(entry: dict) -> float:
 
 
 def validate(uri: str, run_id: str, config: CatalogSettings | None = None) -> dict | None:
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
-    from ..flows.catalog_validate import BatchBlocked, FeedRejected, validate_feed
+    from retail_sync.flows.catalog.validate import BatchBlocked, FeedRejected, validate_feed
 
     config = config or settings.catalog_settings()
     try:
@@ -55,11 +55,11 @@ def validate(uri: str, run_id: str, config: CatalogSettings | None = None) -> di
 
 def publish(validated: dict | None, run_id: str, odoo_conn_id: str = "odoo_default",
             config: CatalogSettings | None = None) -> dict:
-    from airflow.exceptions import AirflowSkipException
+    from airflow.sdk.exceptions import AirflowSkipException
 
-    from ..flows.catalog_publish import publish_catalog
-    from ..quality.alerts import dead_letter_alert
-    from .odoo_hook import OdooHook
+    from retail_sync.airflow.hooks.odoo import OdooHook
+    from retail_sync.alerts.messages import dead_letter_alert
+    from retail_sync.flows.catalog.publish import publish_catalog
 
     if validated is None:
         raise AirflowSkipException("file already published")

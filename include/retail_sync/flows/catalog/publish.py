@@ -16,14 +16,14 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 
-from ..canonical.product import digest
-from ..odoo.binder import Binder, xmlid
-from ..odoo.client import OdooClient
-from ..odoo.errors import OdooError
-from ..odoo.loader import LoadOutcome, create_rows, load_rows
-from ..odoo.mappers import load_value, storable_product_fields
-from ..state.store import LedgerEntry, StateStore
-from .catalog_settings import CatalogSettings
+from retail_sync.canonical.product import digest
+from retail_sync.flows.catalog.settings import CatalogSettings
+from retail_sync.odoo.binder import Binder, xmlid
+from retail_sync.odoo.client import OdooClient
+from retail_sync.odoo.errors import OdooError
+from retail_sync.odoo.loader import LoadOutcome, create_rows, load_rows
+from retail_sync.odoo.mappers import load_value, storable_product_fields
+from retail_sync.state.store import LedgerEntry, StateStore
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
-from ..channels.http import ChannelConfig
+from retail_sync.channels.http import ChannelConfig
 
 PLATFORMS = ("shopify", "woocommerce", "stripe")
 
@@ -44,13 +44,13 @@ class ChannelHook(BaseHook):
         if not conn.password:
             raise ValueError(f"Airflow connection {self.channel_conn_id!r} has no password (the API secret)")
         if config.platform == "shopify":
-            from ..channels.shopify.connector import ShopifyConnector
+            from retail_sync.channels.shopify.connector import ShopifyConnector
 
             return ShopifyConnector(config, conn.password)
         if config.platform == "woocommerce":
-            from ..channels.woocommerce import WooCommerceConnector
+            from retail_sync.channels.woocommerce import WooCommerceConnector
 
             return WooCommerceConnector(config, conn.login or "", conn.password)
-        from ..channels.stripe import StripeConnector
+        from retail_sync.channels.stripe import StripeConnector
 
         return StripeConnector(config, conn.password)

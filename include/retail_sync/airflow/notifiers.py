@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from ..quality.alerts import Alert
+from retail_sync.alerts.messages import Alert
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .masking import mask_field, mask_text
-from .validation import ValidationReport
+from retail_sync.alerts.masking import mask_field, mask_text
+from retail_sync.quality.validation import ValidationReport
 
 
 @dataclass

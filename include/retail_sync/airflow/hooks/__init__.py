@@ -1,0 +1,1 @@
+"""Airflow hooks: connections → clients (Odoo, storefront and payment channels)."""

@@ -1,0 +1,1 @@
+"""What people read when something needs them: alert messages and the masking of personal data in them."""

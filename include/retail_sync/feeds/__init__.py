@@ -1,0 +1,1 @@
+"""Inbound feeds that are not channels: the merchandising (PIM) catalog feed."""

@@ -1,0 +1,1 @@
+"""The catalog flow: merchandising feed file → validated → Odoo products, variants and prices."""
