@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, dag, task, task_group
+from airflow.sdk import Asset, dag, task
 
 ODOO_PRODUCTS = Asset("odoo://retail-sync/product.product", extra={"model": "product.product"})
 
@@ -31,33 +31,24 @@ def catalog_publish():
     (`$RETAIL_SYNC_CATALOG_LANDING`, default `$AIRFLOW_HOME/retail_sync/landing/catalog`). Every 15
     minutes each new file is validated with Great Expectations, its bad rows quarantined (and an alert
     sent), and its good rows published to Odoo through the `odoo_default` connection. Unchanged rows cost
-    no Odoo call. Published files move to `processed/`, unreadable ones to `rejected/`.
+    no Odoo call. Published files move to `processed/`, unreadable ones to `rejected/`, files whose
+    batch gates failed (row count collapsed, too many bad rows) to `blocked/`.
     """
 
     @task
-    def pending_feeds() -> list[str]:
-        from retail_sync.airflow.tasks import catalog as catalog_tasks
+    def pending_feeds(run_id: str | None = None) -> list[str]:
+        from retail_sync.airflow.tasks import catalog
 
-        return catalog_tasks.pending_feeds()
-
-    @task
-    def validate(uri: str, run_id: str | None = None) -> dict | None:
-        from retail_sync.airflow.tasks import catalog as catalog_tasks
-
-        return catalog_tasks.validate(uri, run_id)
+        return catalog.pending_feeds(run_id)
 
     @task(outlets=[ODOO_PRODUCTS])
-    def publish(validated: dict | None, run_id: str | None = None) -> dict:
-        from retail_sync.airflow.tasks import catalog as catalog_tasks
+    def publish_feed(uri: str, run_id: str | None = None) -> dict:
+        """One file's whole unit of work: a bad file fails its own task and no other file's."""
+        from retail_sync.airflow.tasks import catalog
 
-        return catalog_tasks.publish(validated, run_id)
+        return catalog.publish_feed(uri, run_id)
 
-    @task_group
-    def feed_file(uri: str):
-        """One file's chain: a bad file fails its own tasks and no other file's."""
-        publish(validate(uri))
-
-    feed_file.expand(uri=pending_feeds())
+    publish_feed.expand(uri=pending_feeds())
 
 
 catalog_publish()

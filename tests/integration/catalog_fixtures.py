@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from retail_sync.flows.catalog.publish import publish_catalog
+from retail_sync.flows.catalog.flow import CatalogFlow, FileOutcome
 from retail_sync.flows.catalog.settings import CatalogSettings
-from retail_sync.flows.catalog.validate import validate_feed
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.retry import RetryPolicy
 from retail_sync.state.store import StateStore
@@ -35,11 +35,12 @@ class CatalogWorld:
         path.write_bytes(lines if isinstance(lines, bytes) else ("\n".join([HEADER, *lines]) + "\n").encode())
         return str(path)
 
-    def run(self, uri: str, run_id: str = "run-1"):
-        validated = validate_feed(uri, self.settings, self.store, run_id, self.alerts.append)
-        if validated is None:
-            return None, None
-        return validated, publish_catalog(validated.good_path, self.client, self.store, self.settings, run_id)
+    def flow(self, run_id: str = "run-1") -> CatalogFlow:
+        """The flow exactly as production builds it, on this world's Odoo, state store and alert list."""
+        return CatalogFlow(self.settings, self.store, lambda: nullcontext(self.client), self.alerts.append, run_id)
+
+    def run(self, uri: str, run_id: str = "run-1") -> FileOutcome:
+        return self.flow(run_id).publish_file(uri)
 
     def writes(self) -> int:
         stats = self.sandbox.stats.snapshot()["by_call"]

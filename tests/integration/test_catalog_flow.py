@@ -12,8 +12,7 @@ import time
 import httpx
 import pytest
 
-from retail_sync.flows.catalog.publish import publish_catalog
-from retail_sync.flows.catalog.validate import BatchBlocked, FeedRejected, validate_feed
+from retail_sync.flows.catalog.flow import FileStatus
 from retail_sync_sandbox.datagen.catalog import catalog_rows, write_catalog_csv
 from retail_sync_sandbox.faults import FaultPlan
 
@@ -52,11 +51,12 @@ def quarantined_keys(world) -> dict[str, str]:
 ])
 def test_each_bad_row_is_quarantined_and_the_good_rows_load(world, bad_row, rule):
     rows = GOOD + [bad_row] + ([bad_row] if bad_row.startswith("DUP") else [])
-    validated, result = world.run(world.feed("feed.csv", rows))
-    assert validated.good == len(GOOD) and validated.quarantined == len(rows) - len(GOOD)
-    assert result.loaded == len(GOOD) and result.dead_lettered == 0
+    outcome = world.run(world.feed("feed.csv", rows))
+    assert outcome.status == FileStatus.PUBLISHED
+    assert outcome.good == len(GOOD) and outcome.quarantined == len(rows) - len(GOOD)
+    assert outcome.loaded == len(GOOD) and outcome.dead_lettered == 0
     errors = quarantined_keys(world)
-    assert len(errors) == validated.quarantined and all(rule in e for e in errors.values())
+    assert len(errors) == outcome.quarantined and all(rule in e for e in errors.values())
     assert world.alerts and "validation failed" in world.alerts[0].subject and rule in world.alerts[0].text
     assert {p[0] for p in snapshot(world.client)["products"]} == {r.split(",")[0] for r in GOOD}
 
@@ -64,8 +64,8 @@ def test_each_bad_row_is_quarantined_and_the_good_rows_load(world, bad_row, rule
 def test_non_utf8_row_is_quarantined(world):
     data = ("\n".join(["sku,parent_key,name,category_path,list_price,currency,tax_class,active,barcode,attr_size",
                        *GOOD]) + "\n").encode() + b"LAT,LAT,Caf\xe9,Home,2.00,EUR,standard,true,,\n"
-    validated, result = world.run(world.feed("latin1.csv", data))
-    assert validated.quarantined == 1 and result.loaded == len(GOOD)
+    outcome = world.run(world.feed("latin1.csv", data))
+    assert outcome.quarantined == 1 and outcome.loaded == len(GOOD)
     assert "readable" in quarantined_keys(world)["pim:product:LAT"]
 
 
@@ -75,39 +75,44 @@ def test_non_utf8_row_is_quarantined(world):
     ("broken.parquet", b"PAR1 garbage", "not a valid Parquet file"),
 ])
 def test_unreadable_files_are_rejected_with_an_alert(world, name, data, message):
-    with pytest.raises(FeedRejected, match=message):
-        world.run(world.feed(name, data))
+    outcome = world.run(world.feed(name, data))
+    assert outcome.status == FileStatus.REJECTED and message in outcome.reason
     assert "input file rejected" in world.alerts[0].subject
     assert world.writes() == 0
+    assert (world.tmp / "rejected" / name).exists() and not (world.tmp / name).exists()
 
 
 def test_too_many_bad_rows_block_the_whole_batch(world):
     bad = [f"B{i},B{i},Bad,Apparel,-1,EUR,standard,true,," for i in range(5)]
-    with pytest.raises(BatchBlocked, match="above the 25% limit"):
-        world.run(world.feed("feed.csv", GOOD[:4] + bad))
+    outcome = world.run(world.feed("feed.csv", GOOD[:4] + bad))
+    assert outcome.status == FileStatus.BLOCKED and "above the 25% limit" in outcome.reason
     assert "BLOCKED" in world.alerts[0].subject
     assert world.writes() == 0
+    assert (world.tmp / "blocked" / "feed.csv").exists()
 
 
 def test_collapsed_row_count_blocks(world):
-    world.run(world.feed("full.csv", GOOD))
-    world.store.record_metrics("catalog", "run-1", {"rows_read": len(GOOD)})
-    with pytest.raises(BatchBlocked, match="row count"):
-        world.run(world.feed("tiny.csv", GOOD[:2]), run_id="run-2")
+    assert world.run(world.feed("full.csv", GOOD)).status == FileStatus.PUBLISHED
+    outcome = world.run(world.feed("tiny.csv", GOOD[:2]), run_id="run-2")
+    assert outcome.status == FileStatus.BLOCKED and "row count" in outcome.reason
+    # dropped again unchanged, the same bytes are validated again (and blocked again), not taken as published
+    (world.tmp / "blocked" / "tiny.csv").rename(world.tmp / "tiny.csv")
+    again = world.run(str(world.tmp / "tiny.csv"), run_id="run-3")
+    assert again.status == FileStatus.BLOCKED
 
 
 def test_a_file_is_processed_once_and_a_price_change_touches_one_product(world):
     uri = world.feed("feed.csv", GOOD)
-    validated, first = world.run(uri)
+    first = world.run(uri)
     assert first.loaded == len(GOOD)
-    world.store.finish_file("catalog", validated.fingerprint)  # what the DAG does once publish succeeded
+    assert (world.tmp / "processed" / "feed.csv").exists()
     before = snapshot(world.client)
     world.sandbox.stats.reset()
-    assert world.run(uri, run_id="run-2") == (None, None)
-    assert world.run(world.feed("copy.csv", GOOD), run_id="run-3") == (None, None)  # same bytes, new name
+    assert world.run(world.feed("feed.csv", GOOD), run_id="run-2").status == FileStatus.ALREADY_PUBLISHED
+    assert world.run(world.feed("copy.csv", GOOD), run_id="run-3").status == FileStatus.ALREADY_PUBLISHED
     assert world.sandbox.stats.snapshot()["calls"] == 0
     changed = [row.replace("8.00", "9.50") if row.startswith("MUG") else row for row in GOOD]
-    _validated, result = world.run(world.feed("changed.csv", changed), run_id="run-4")
+    result = world.run(world.feed("changed.csv", changed), run_id="run-4")
     assert result.loaded == 1 and result.skipped == len(GOOD) - 1
     writes = {k: v["records"] for k, v in world.sandbox.stats.snapshot()["by_call"].items()
               if k.endswith((".load", ".create", ".write", ".unlink"))}
@@ -122,7 +127,7 @@ def test_unchanged_rows_cost_no_call(world):
     world.sandbox.stats.reset()
     world.client.counters.calls = 0
     reordered = list(reversed(GOOD))  # different bytes, same content
-    _validated, result = world.run(world.feed("reordered.csv", reordered), run_id="run-2")
+    result = world.run(world.feed("reordered.csv", reordered), run_id="run-2")
     assert result.loaded == 0 and result.skipped == len(GOOD) and result.rpc_calls == 0
     assert world.sandbox.stats.snapshot()["calls"] == 0
 
@@ -142,14 +147,14 @@ def test_variants_prices_and_promotions(world):
 
 def test_odoo_refusing_a_row_dead_letters_it_and_loads_the_rest(world):
     rows = GOOD + ["TWIN,TWIN,Twin,Apparel,5.00,EUR,standard,true,4006381333931,"]  # barcode already on TEE-S
-    _validated, result = world.run(world.feed("feed.csv", rows))
+    result = world.run(world.feed("feed.csv", rows))
     assert result.dead_lettered == 1 and result.loaded == len(GOOD)
     letter = [d for d in world.store.dead_letters("catalog") if d.key == "pim:product:TWIN"][0]
     assert letter.stage == "load" and "barcode" in letter.error and letter.payload["sku"] == "TWIN"
 
 
 def test_foreign_currency_is_dead_lettered(world):
-    _validated, result = world.run(world.feed("feed.csv", GOOD + ["USD,USD,Dollar,Apparel,5.00,USD,standard,true,,"]))
+    result = world.run(world.feed("feed.csv", GOOD + ["USD,USD,Dollar,Apparel,5.00,USD,standard,true,,"]))
     assert result.dead_lettered == 1 and "company currency" in result.failures["pim:product:USD"]
 
 
@@ -159,7 +164,7 @@ def test_odoo_throttling_and_outages_mid_run_are_retried(world, kind):
                                              rate_503=0.2 if kind == "503" else 0,
                                              rate_serialization=0.2 if kind == "serialization" else 0,
                                              retry_after=0.01, seed=3))
-    _validated, result = world.run(world.feed("feed.csv", GOOD))
+    result = world.run(world.feed("feed.csv", GOOD))
     assert result.loaded == len(GOOD) and world.client.counters.retries > 0
     world.sandbox.faults.configure(FaultPlan())
     assert_same_as_a_clean_run(world, lambda clean: clean.feed("feed.csv", GOOD))
@@ -172,29 +177,30 @@ def test_outage_beyond_the_retry_budget_fails_then_the_rerun_finishes_without_du
     with pytest.raises(Exception, match="503"):
         world.run(uri)
     world.sandbox.faults.configure(FaultPlan())
-    world.run(uri, run_id="run-2")
+    assert world.run(uri, run_id="run-2").status == FileStatus.PUBLISHED
     assert_same_as_a_clean_run(world, lambda clean: clean.feed("feed.csv", GOOD))
 
 
 KILLED_RUN = """
 import sys
-from retail_sync.flows.catalog.publish import publish_catalog
+from contextlib import nullcontext
+from retail_sync.flows.catalog.flow import CatalogFlow
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.state.store import StateStore
-url, key, state, staging, good = sys.argv[1:6]
+url, key, state, staging, uri = sys.argv[1:6]
 client = OdooClient(OdooConfig(url, "odoo", "retail-sync", key))
-publish_catalog(good, client, StateStore(state), CatalogSettings(staging_root=staging, chunk_size=20), "killed")
+settings = CatalogSettings(staging_root=staging, chunk_size=20)
+CatalogFlow(settings, StateStore(state), lambda: nullcontext(client), print, "killed").publish_file(uri)
 """
 
 
 def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
     rows = catalog_rows(120, seed=5)
     uri = str(write_catalog_csv(world.tmp / "feed.csv", rows))
-    validated = validate_feed(uri, world.settings, world.store, "run-1", world.alerts.append)
     world.sandbox.faults.configure(FaultPlan(latency_per_record_ms=2))
     process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, world.server.url, API_KEY, world.store.url,
-                                str(world.settings.staging_root), validated.good_path], env=dict(os.environ))
+                                str(world.settings.staging_root), uri], env=dict(os.environ))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         stats = httpx.get(f"{world.server.url}/sandbox/stats").json()["by_call"]
@@ -204,19 +210,20 @@ def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
+    assert os.path.exists(uri)  # a killed run moves nothing: the file is still there to be taken up again
     world.sandbox.faults.configure(FaultPlan())
-    result = publish_catalog(validated.good_path, world.client, world.store, world.settings, "run-2")
-    assert result.dead_lettered == 0
+    result = world.run(uri, run_id="run-2")
+    assert result.status == FileStatus.PUBLISHED and result.dead_lettered == 0
     assert_same_as_a_clean_run(world, lambda clean: str(write_catalog_csv(clean.tmp / "feed.csv", rows)))
     assert json.loads(json.dumps(result.to_xcom()))["loaded"] > 0
 
 
 def test_calls_grow_with_chunks_not_rows_and_row_order_does_not_matter(world):
     rows = catalog_rows(400, seed=9)
-    _validated, first = world.run(str(write_catalog_csv(world.tmp / "feed.csv", rows)))
+    first = world.run(str(write_catalog_csv(world.tmp / "feed.csv", rows)))
     chunks = -(-len(rows) // world.settings.chunk_size)
     assert first.loaded == 400 and first.rpc_calls <= 12 * chunks + 10
-    _validated, again = world.run(str(write_catalog_csv(world.tmp / "reordered.csv", rows[::-1])), run_id="run-2")
+    again = world.run(str(write_catalog_csv(world.tmp / "reordered.csv", rows[::-1])), run_id="run-2")
     assert again.loaded == 0 and again.rpc_calls == 0
 
 
@@ -226,10 +233,10 @@ def test_state_on_postgresql_gives_the_same_idempotency(tmp_path, postgres_serve
     pg_world = start_world(tmp_path / "pg")
     try:
         pg_world.store = StateStore(postgres_server("catalog_state"))
-        validated, first = pg_world.run(pg_world.feed("feed.csv", GOOD))
+        first = pg_world.run(pg_world.feed("feed.csv", GOOD))
         assert first.loaded == len(GOOD)
         pg_world.sandbox.stats.reset()
-        _validated, again = pg_world.run(pg_world.feed("reordered.csv", GOOD[::-1]), run_id="run-2")
+        again = pg_world.run(pg_world.feed("reordered.csv", GOOD[::-1]), run_id="run-2")
         assert again.loaded == 0 and pg_world.sandbox.stats.snapshot()["calls"] == 0
     finally:
         pg_world.server.stop()
@@ -239,6 +246,6 @@ def test_data_docs_are_built_and_progress_bars_stay_quiet(world, capfd):
     from dataclasses import replace
 
     world.settings = replace(world.settings, docs_root=world.tmp / "docs")
-    validated, _result = world.run(world.feed("feed.csv", GOOD + ["NEG,NEG,Neg,Apparel,-1,EUR,standard,true,,"]))
-    assert validated.docs_index and os.path.exists(validated.docs_index)
+    outcome = world.run(world.feed("feed.csv", GOOD + ["NEG,NEG,Neg,Apparel,-1,EUR,standard,true,,"]))
+    assert outcome.docs_index and os.path.exists(outcome.docs_index)
     assert "Calculating Metrics" not in capfd.readouterr().err

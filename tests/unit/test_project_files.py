@@ -42,7 +42,7 @@ def test_requirements_are_pinned_exactly():
 def test_pending_feeds_on_an_fsspec_filesystem():
     import fsspec
 
-    from retail_sync.airflow.tasks.catalog import _move, pending_feeds
+    from retail_sync.feeds.landing import move_to, pending_feeds
 
     memory = fsspec.filesystem("memory")
     memory.pipe("/landing/b.csv", b"x")
@@ -50,6 +50,6 @@ def test_pending_feeds_on_an_fsspec_filesystem():
     memory.pipe("/landing/notes.txt", b"x")
     found = pending_feeds("memory:///landing")
     assert sorted(found) == ["memory:///landing/a.parquet", "memory:///landing/b.csv"]
-    _move("memory:///landing/b.csv", "processed")
+    move_to("memory:///landing/b.csv", "processed")
     assert memory.exists("/landing/processed/b.csv") and pending_feeds("memory:///landing") == [
         "memory:///landing/a.parquet"]

@@ -18,4 +18,5 @@ def catalog_landing() -> Path:
 
 
 def catalog_settings(**overrides) -> CatalogSettings:
-    return CatalogSettings(staging_root=home() / "staging", docs_root=home() / "data_docs", **overrides)
+    return CatalogSettings(staging_root=home() / "staging", landing=str(catalog_landing()),
+                           docs_root=home() / "data_docs", **overrides)

@@ -13,8 +13,8 @@ from datetime import datetime
 import httpx
 import pyarrow as pa
 
+from retail_sync.canonical.keys import entity_key
 from retail_sync.canonical.money import from_minor_units
-from retail_sync.canonical.orders import entity_key
 from retail_sync.canonical.settlement import BALANCE_TRANSACTION_SCHEMA, PAYOUT_SCHEMA
 from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
 from retail_sync.channels.timestamps import from_unix

@@ -52,14 +52,3 @@ class Binder:
         for start in range(0, len(rows), self.chunk):
             self.client.call("ir.model.data", "create", rows[start:start + self.chunk])
         return len(rows)
-
-    def resolve_xmlids(self, full_ids: Iterable[str]) -> dict[str, int]:
-        """Ids of external ids given in full (`module.name`), e.g. `product.product_category_all`."""
-        result = {}
-        for full in set(full_ids):
-            module, _, name = full.partition(".")
-            rows = self.client.call("ir.model.data", "search_read", [["module", "=", module], ["name", "=", name]],
-                                    ["res_id"], limit=1)
-            if rows:
-                result[full] = rows[0]["res_id"]
-        return result

@@ -84,3 +84,14 @@ def create_rows(client: OdooClient, model: str, rows: Sequence[tuple[str, dict]]
     for start in range(0, len(rows), chunk):
         outcome.merge(attempt(list(rows[start:start + chunk])))
     return outcome
+
+
+def load_records(client: OdooClient, model: str, records: Sequence[tuple[str, dict[str, str]]],
+                 chunk: int = DEFAULT_CHUNK) -> LoadOutcome:
+    """`load_rows` for mapped records ((key, {column: text})): the columns are the records' own."""
+    if not records:
+        return LoadOutcome()
+    columns = list(records[0][1])
+    if any(list(values) != columns for _key, values in records):
+        raise ValueError(f"{model}: mapped records must share one set of columns in one order")
+    return load_rows(client, model, columns, [(key, list(values.values())) for key, values in records], chunk)

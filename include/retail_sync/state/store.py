@@ -184,13 +184,15 @@ class StateStore:
 
     # ---------------------------------------------------------------- input files
     def claim_file(self, flow: str, fingerprint: str, uri: str, run_id: str | None = None) -> bool:
-        """True if this run may process the file: never seen, or claimed earlier by a run that did not finish."""
+        """True if this run may process the file: never seen, blocked before (dropped again), or claimed earlier by a
+        run that did not finish."""
         table = schema.processed_files
         stmt = self._insert(table).values(flow=flow, fingerprint=fingerprint, uri=uri, status="claimed",
                                           run_id=run_id, updated_at=utcnow())
         stmt = stmt.on_conflict_do_update(index_elements=["flow", "fingerprint"],
-                                          set_={"run_id": stmt.excluded.run_id, "updated_at": stmt.excluded.updated_at},
-                                          where=table.c.status == "claimed")
+                                          set_={"status": "claimed", "run_id": stmt.excluded.run_id,
+                                                "updated_at": stmt.excluded.updated_at},
+                                          where=table.c.status.in_(("claimed", "blocked")))
         with self.engine.begin() as conn:
             conn.execute(stmt)
             status, owner = conn.execute(sa.select(table.c.status, table.c.run_id).where(

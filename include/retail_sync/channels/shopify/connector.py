@@ -17,7 +17,7 @@ import httpx
 import pyarrow as pa
 
 from retail_sync.canonical.inventory import INVENTORY_LEVEL_SCHEMA
-from retail_sync.canonical.orders import entity_key
+from retail_sync.canonical.keys import entity_key
 from retail_sync.channels.errors import ChannelRequestError
 from retail_sync.channels.frames import OrderPage, OrderRows
 from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector

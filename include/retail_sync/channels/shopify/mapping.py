@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from retail_sync.canonical.orders import entity_key
+from retail_sync.canonical.keys import entity_key
 from retail_sync.channels.frames import OrderRows
 from retail_sync.channels.timestamps import parse_iso
 

@@ -16,13 +16,14 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 
+from retail_sync.canonical.keys import attribute_key, attribute_value_key, category_keys, template_key
 from retail_sync.canonical.product import digest
 from retail_sync.flows.catalog.settings import CatalogSettings
-from retail_sync.odoo.binder import Binder, xmlid
+from retail_sync.odoo.binder import Binder
 from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
-from retail_sync.odoo.loader import LoadOutcome, create_rows, load_rows
-from retail_sync.odoo.mappers import load_value, storable_product_fields
+from retail_sync.odoo.loader import LoadOutcome, create_rows, load_records
+from retail_sync.odoo.mappers import product as mapper
 from retail_sync.state.store import LedgerEntry, StateStore
 
 
@@ -40,27 +41,6 @@ class PublishResult:
         data = asdict(self)
         data["failures"] = dict(list(self.failures.items())[:20])
         return data
-
-
-def template_key(parent_key: str) -> str:
-    return f"pim:template:{parent_key}"
-
-
-def category_keys(path: str) -> list[str]:
-    levels = path.split("/")
-    return [f"pim:category:{'/'.join(levels[:i + 1])}" for i in range(len(levels))]
-
-
-def attribute_key(name: str) -> str:
-    return f"pim:attribute:{name}"
-
-
-def value_key(name: str, value: str) -> str:
-    return f"pim:attribute_value:{name}:{value}"
-
-
-def odoo_datetime(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
 class CatalogPublisher:
@@ -164,35 +144,30 @@ class CatalogPublisher:
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
         paths = {templates[p]["category"] for p in parents}
-        keys = sorted({k for path in paths for k in category_keys(path)}, key=lambda k: (k.count("/"), k))
-        existing = self.binder.resolve("product.category", keys)
-        missing = [k for k in keys if k not in existing]
+        levels = {"/".join(path.split("/")[:i + 1]) for path in paths for i in range(path.count("/") + 1)}
+        existing = self.binder.resolve("product.category", [category_keys(level)[-1] for level in levels])
         failed_keys: dict[str, str] = {}
-        for depth in sorted({k.count("/") for k in missing}):
-            rows = []
-            for key in (k for k in missing if k.count("/") == depth):
-                path = key[len("pim:category:"):]
-                parent = xmlid(f"pim:category:{path.rsplit('/', 1)[0]}") if "/" in path else self.settings.root_category
-                rows.append((key, [xmlid(key), path.rsplit("/", 1)[-1], parent]))
-            outcome = load_rows(self.client, "product.category", ["id", "name", "parent_id/id"], rows,
-                                self.settings.chunk_size)
-            failed_keys.update(outcome.failed)
+        for depth in sorted({level.count("/") for level in levels}):  # parents exist before their children
+            records = [mapper.category_record(level, self.settings.root_category) for level in sorted(levels)
+                       if level.count("/") == depth and category_keys(level)[-1] not in existing]
+            failed_keys.update(load_records(self.client, "product.category", records, self.settings.chunk_size).failed)
         return {p: failed_keys[k] for p in parents for k in category_keys(templates[p]["category"])
                 if k in failed_keys}
 
-    def _ensure_attributes(self, templates, parents) -> dict[tuple[str, str], int]:
+    def _ensure_attributes(self, templates, parents) -> dict[tuple[str, str | None], int]:
         names = sorted({n for p in parents for n in templates[p]["attributes"]})
         if not names:
             return {}
         keys = {attribute_key(n): n for n in names}
         existing = self.binder.resolve("product.attribute", keys)
-        load_rows(self.client, "product.attribute", ["id", "name", "create_variant"],
-                  [(k, [xmlid(k), n, "always"]) for k, n in keys.items() if k not in existing], self.settings.chunk_size)
-        pairs = {value_key(n, v): (n, v) for p in parents for n, vs in templates[p]["attributes"].items() for v in vs}
+        load_records(self.client, "product.attribute",
+                     [mapper.attribute_record(n) for k, n in keys.items() if k not in existing], self.settings.chunk_size)
+        pairs = {attribute_value_key(n, v): (n, v) for p in parents for n, vs in templates[p]["attributes"].items()
+                 for v in vs}
         existing_values = self.binder.resolve("product.attribute.value", pairs)
-        load_rows(self.client, "product.attribute.value", ["id", "name", "attribute_id/id"],
-                  [(k, [xmlid(k), v, xmlid(attribute_key(n))]) for k, (n, v) in pairs.items()
-                   if k not in existing_values], self.settings.chunk_size)
+        load_records(self.client, "product.attribute.value",
+                     [mapper.attribute_value_record(n, v) for k, (n, v) in pairs.items() if k not in existing_values],
+                     self.settings.chunk_size)
         values = self.binder.resolve("product.attribute.value", pairs)
         attributes = self.binder.resolve("product.attribute", keys)
         resolved = {pairs[k]: v for k, v in values.items()}
@@ -200,21 +175,12 @@ class CatalogPublisher:
         return resolved
 
     def _load_templates(self, groups, templates, parents) -> dict[str, int]:
-        version_fields = storable_product_fields(self.client.version)
-        columns = ["id", "name", "description_sale", "categ_id/id", "list_price", "taxes_id/id", "sale_ok", "active",
-                   *version_fields]
-        rows = []
-        for parent in parents:
-            if all(r["key"] in self.failed for r in groups[parent]):
-                continue
-            values = templates[parent]
-            tax = self.settings.tax_classes.get(values["tax_class"], "")
-            rows.append((parent, [xmlid(template_key(parent)), values["name"], load_value(values["description"]),
-                                  xmlid(category_keys(values["category"])[-1]), values["list_price"], tax, "1",
-                                  load_value(values["active"]), *(load_value(v) for v in version_fields.values())]))
-        outcome = load_rows(self.client, "product.template", columns, rows, self.settings.chunk_size)
-        self._fail_groups(groups, outcome.failed)
-        return outcome.ids
+        records = [mapper.template_record(parent, templates[parent], self.settings.tax_classes, self.client.version)
+                   for parent in parents if not all(r["key"] in self.failed for r in groups[parent])]
+        outcome = load_records(self.client, "product.template", records, self.settings.chunk_size)
+        by_parent = {template_key(parent): parent for parent in parents}
+        self._fail_groups(groups, {by_parent[k]: error for k, error in outcome.failed.items()})
+        return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}
 
     def _ensure_attribute_lines(self, templates, parents, attribute_values) -> dict[str, str]:
         with_attributes = [p for p in parents if templates[p]["attributes"]]
@@ -238,8 +204,7 @@ class CatalogPublisher:
                     continue
                 line = existing[template_id].get(attribute_id)
                 if line is None:
-                    creates.append((parent, {"product_tmpl_id": template_id, "attribute_id": attribute_id,
-                                             "value_ids": [(6, 0, value_ids)]}))
+                    creates.append((parent, mapper.attribute_line_values(template_id, attribute_id, value_ids)))
                 elif not set(value_ids) <= set(line["value_ids"]):
                     # Values are only added: a value missing from one file does not delete variants.
                     try:
@@ -287,41 +252,25 @@ class CatalogPublisher:
     def _load_variants(self, groups, parents, changed_skus) -> None:
         todo = {k: v for k, v in self.variant_ids.items() if k in changed_skus and k not in self.failed}
         self.binder.bind("product.product", todo)
-        columns = ["id", "default_code", "barcode", "standard_price", "weight", "active"]
-        rows = [(row["key"], [xmlid(row["key"]), row["sku"], load_value(row["barcode"]), load_value(row["cost"]),
-                              load_value(row["weight"]), load_value(row["active"])])
-                for parent in parents for row in groups[parent] if row["key"] in todo]
-        for key, error in load_rows(self.client, "product.product", columns, rows, self.settings.chunk_size).failed.items():
+        records = [mapper.variant_record(row) for parent in parents for row in groups[parent] if row["key"] in todo]
+        for key, error in load_records(self.client, "product.product", records, self.settings.chunk_size).failed.items():
             self._fail(key, error)
 
     def _load_prices(self, groups, templates, parents, changed_skus) -> None:
-        columns = ["id", "pricelist_id/id", "applied_on", "product_id/id", "compute_price", "fixed_price",
-                   "min_quantity", "date_start", "date_end"]
         wanted, obsolete = [], []
         for parent in parents:
             base = Decimal(templates[parent]["list_price"])
             for row in groups[parent]:
-                key = row["key"]
-                if key not in changed_skus or key in self.failed:
-                    continue
-                price_key, promo_key = f"pim:price:{row['sku']}", f"pim:promo:{row['sku']}"
-                if row["list_price"] != base:
-                    wanted.append((key, [xmlid(price_key), self.settings.pricelist, "0_product_variant", xmlid(key),
-                                         "fixed", str(row["list_price"]), "0", "", ""]))
-                else:
-                    obsolete.append(price_key)
-                if row["promo_price"] is not None:
-                    wanted.append((key, [xmlid(promo_key), self.settings.pricelist, "0_product_variant", xmlid(key),
-                                         "fixed", str(row["promo_price"]), "0", odoo_datetime(row["promo_start"]),
-                                         odoo_datetime(row["promo_end"])]))
-                else:
-                    obsolete.append(promo_key)
-        for key, error in load_rows(self.client, "product.pricelist.item", columns, wanted,
-                                    self.settings.chunk_size).failed.items():
+                if row["key"] in changed_skus and row["key"] not in self.failed:
+                    rules, stale = mapper.price_records(row, base, self.settings.pricelist)
+                    wanted += rules
+                    obsolete += stale
+        for key, error in load_records(self.client, "product.pricelist.item", wanted,
+                                       self.settings.chunk_size).failed.items():
             self._fail(key, error)
-        stale = list(self.binder.resolve("product.pricelist.item", obsolete).values())
-        for start in range(0, len(stale), self.settings.chunk_size):
-            self.client.call("product.pricelist.item", "unlink", stale[start:start + self.settings.chunk_size])
+        stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
+        for start in range(0, len(stale_ids), self.settings.chunk_size):
+            self.client.call("product.pricelist.item", "unlink", stale_ids[start:start + self.settings.chunk_size])
 
 
 def _payload(product: dict) -> dict:

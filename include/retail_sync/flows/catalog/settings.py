@@ -1,4 +1,5 @@
-"""Settings of the catalog flow: where files go, batch sizes, gates, and how tax classes map to Odoo."""
+"""Settings of the catalog flow: where files come from and go, batch sizes, gates, and how tax classes map
+to Odoo."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class CatalogSettings:
     staging_root: Path
+    landing: str | None = None             # the landing folder (path or fsspec URL); None: staging_root/landing
     docs_root: Path | None = None          # GX Data Docs are built here when set
     flow: str = "catalog"
     chunk_size: int = 500
@@ -18,3 +20,7 @@ class CatalogSettings:
     pricelist: str = "product.list0"       # where per-variant prices and promotions go
     tax_classes: dict[str, str] = field(default_factory=lambda: {
         "standard": "retail_sync.tax_standard", "reduced": "retail_sync.tax_reduced", "zero": "retail_sync.tax_zero"})
+
+    @property
+    def landing_folder(self) -> str:
+        return self.landing or str(Path(self.staging_root) / "landing")

@@ -1,0 +1,126 @@
+"""The catalog flow's one entry point: a feed file in, an outcome out.
+
+`CatalogFlow.publish_file` owns the whole unit of work for one file — read → claim → validate (GX) →
+map → load (Odoo) → finish (ledger, metrics, dead-letter alert, file moved out of the landing folder).
+It knows nothing of Airflow: the DAG's task calls it and turns the outcome into a task state, and the
+tests drive exactly this. Expected outcomes (a rejected file, a blocked batch, a file seen before) come
+back as values; anything else (Odoo down past the retry budget) raises, and the file stays claimed by
+this run and in the landing folder, so a retry or a later run takes it up again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from retail_sync.alerts.messages import Alert, dead_letter_alert, rejected_file_alert
+from retail_sync.feeds.landing import move_to, pending_feeds
+from retail_sync.feeds.pim import FeedFormatError, read_feed
+from retail_sync.flows.catalog.publish import PublishResult, publish_catalog
+from retail_sync.flows.catalog.settings import CatalogSettings
+from retail_sync.flows.catalog.validate import BatchBlocked, validate_feed
+from retail_sync.odoo.client import OdooClient
+from retail_sync.state.store import StateStore
+
+Notify = Callable[[Alert], None]
+ConnectOdoo = Callable[[], AbstractContextManager[OdooClient]]
+
+
+class FileStatus(StrEnum):
+    PUBLISHED = "published"                  # good rows loaded (or unchanged); bad rows quarantined/dead-lettered
+    ALREADY_PUBLISHED = "already_published"  # these exact bytes were published before: nothing to do
+    REJECTED = "rejected"                    # unreadable: nothing of it loaded, moved to rejected/
+    BLOCKED = "blocked"                      # a batch gate failed: nothing of it loaded, moved to blocked/
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another run holds this file: left alone
+
+
+@dataclass
+class FileOutcome:
+    uri: str
+    status: FileStatus
+    reason: str = ""
+    fingerprint: str = ""
+    rows: int = 0
+    good: int = 0
+    quarantined: int = 0
+    loaded: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    templates_written: int = 0
+    rpc_calls: int = 0
+    failures: dict[str, str] = field(default_factory=dict)
+    quarantine_path: str | None = None
+    docs_index: str | None = None
+
+    def to_xcom(self) -> dict:
+        """Counts and paths only (never rows); the first 20 failures for the task log."""
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data["failures"] = dict(list(self.failures.items())[:20])
+        return data
+
+
+@dataclass
+class CatalogFlow:
+    settings: CatalogSettings
+    store: StateStore
+    connect: ConnectOdoo     # opened only when a file has rows to load
+    notify: Notify
+    run_id: str
+
+    def pending_files(self) -> list[str]:
+        return pending_feeds(self.settings.landing_folder)
+
+    def publish_file(self, uri: str) -> FileOutcome:
+        flow = self.settings.flow
+        try:
+            feed = read_feed(uri)
+        except FeedFormatError as exc:
+            return self._reject(uri, exc)
+        if not self.store.claim_file(flow, feed.fingerprint, uri, self.run_id):
+            if self.store.file_status(flow, feed.fingerprint) != "done":
+                return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run is publishing this file",
+                                   feed.fingerprint)
+            move_to(uri, "processed")
+            return FileOutcome(uri, FileStatus.ALREADY_PUBLISHED, "these exact bytes were published before",
+                               feed.fingerprint)
+        run_dir = Path(self.settings.staging_root) / flow / _safe(self.run_id) / feed.fingerprint[:16]
+        try:
+            validated = validate_feed(feed, run_dir, self.settings, self.store, self.run_id, self.notify)
+        except BatchBlocked as exc:
+            self.store.finish_file(flow, feed.fingerprint, status="blocked")
+            move_to(uri, "blocked")
+            return FileOutcome(uri, FileStatus.BLOCKED, str(exc), feed.fingerprint, rows=len(feed.rows))
+        with self.connect() as client:
+            result = publish_catalog(validated.good_path, client, self.store, self.settings, self.run_id)
+        self._finish(uri, feed.fingerprint, validated.rows, validated.quarantined, result)
+        return FileOutcome(uri, FileStatus.PUBLISHED, "", feed.fingerprint, validated.rows, validated.good,
+                           validated.quarantined, result.loaded, result.skipped, result.dead_lettered,
+                           result.templates_written, result.rpc_calls, result.failures, validated.quarantine_path,
+                           validated.docs_index)
+
+    def _reject(self, uri: str, exc: FeedFormatError) -> FileOutcome:
+        flow = self.settings.flow
+        if self.store.claim_file(flow, exc.fingerprint, uri, self.run_id):
+            self.store.finish_file(flow, exc.fingerprint, status="rejected")
+            self.notify(rejected_file_alert(flow, self.run_id, uri, str(exc)))
+        move_to(uri, "rejected")
+        return FileOutcome(uri, FileStatus.REJECTED, str(exc), exc.fingerprint or "")
+
+    def _finish(self, uri: str, fingerprint: str, rows: int, quarantined: int, result: PublishResult) -> None:
+        flow = self.settings.flow
+        self.store.record_metrics(flow, self.run_id, {
+            "rows_read": rows, "rows_quarantined": quarantined, "rows_loaded": result.loaded,
+            "rows_skipped": result.skipped, "rows_dead_lettered": result.dead_lettered, "rpc_calls": result.rpc_calls,
+        }, {"file": uri.rsplit("/", 1)[-1]})
+        if result.failures:
+            self.notify(dead_letter_alert(flow, self.run_id, uri, result.failures))
+        self.store.finish_file(flow, fingerprint)
+        move_to(uri, "processed")
+
+
+def _safe(run_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
