@@ -40,7 +40,7 @@ def scenario(server, name: str, throttle: dict, pace: bool, bulk: bool, time_box
     with ShopifyConnector(config, TOKEN, page_size=25, pace=pace) as shop:
         pages = shop.bulk_orders(poll_seconds=0.5) if bulk else shop.orders()
         for page in pages:
-            count += page.order_count
+            count += page.record_count
             if time_box and time.perf_counter() - started > time_box:
                 break
         counters = shop.graphql.counters

@@ -101,7 +101,3 @@ SHIPMENT_SCHEMA = pa.schema([
     pa.field("lines", pa.list_(LINE_QUANTITY), nullable=False),
     pa.field("created_at", UTC_TS, nullable=False),
 ])
-
-
-def entity_key(channel: str, entity: str, source_id: object) -> str:
-    return f"{channel}:{entity}:{source_id}"

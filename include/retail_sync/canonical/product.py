@@ -30,10 +30,6 @@ PRODUCT_SCHEMA = pa.schema([
 ])
 
 
-def product_key(sku: str) -> str:
-    return f"pim:product:{sku}"
-
-
 def digest(values: dict) -> str:
     """A stable digest of a record's loadable content (the sync ledger compares these).
 

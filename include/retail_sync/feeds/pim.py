@@ -182,8 +182,9 @@ def to_canonical(rows: pd.DataFrame, attribute_columns: list[str]):
     """Validated feed rows → a pyarrow Table of canonical Products (decimals, booleans, UTC times)."""
     import pyarrow as pa
 
+    from retail_sync.canonical.keys import product_key
     from retail_sync.canonical.money import parse_money
-    from retail_sync.canonical.product import PRODUCT_SCHEMA, product_key
+    from retail_sync.canonical.product import PRODUCT_SCHEMA
 
     records = []
     for row in rows.to_dict("records"):

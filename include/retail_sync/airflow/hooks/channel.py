@@ -48,9 +48,9 @@ class ChannelHook(BaseHook):
 
             return ShopifyConnector(config, conn.password)
         if config.platform == "woocommerce":
-            from retail_sync.channels.woocommerce import WooCommerceConnector
+            from retail_sync.channels.woocommerce.connector import WooCommerceConnector
 
             return WooCommerceConnector(config, conn.login or "", conn.password)
-        from retail_sync.channels.stripe import StripeConnector
+        from retail_sync.channels.stripe.connector import StripeConnector
 
         return StripeConnector(config, conn.password)
