@@ -64,14 +64,16 @@ def connection_batch(connection: dict) -> Batch:
 class ShopifyConnector(StreamSource, HttpConnector):
     streams = {"orders": ORDERS, "customers": CUSTOMERS}
 
-    def __init__(self, config: ChannelConfig, access_token: str, *, page_size: int = SIZES.orders,
-                 policy: RetryPolicy | None = None, pace: bool = True, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, config: ChannelConfig, access_token: str, *, page_size: int | None = None,
+                 sizes: ShopifySizes = SIZES, policy: RetryPolicy | None = None, pace: bool = True,
+                 sleep: Callable[[float], None] = time.sleep):
         self.config = config
         client = httpx.Client(base_url=config.base_url, timeout=config.timeout,
                               headers={"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"})
         self.http = ChannelHttp(config, client, policy)
         self.graphql = ShopifyGraphQL(self.http, config.api_version or DEFAULT_API_VERSION, pace=pace, sleep=sleep)
-        self.page_size = page_size
+        self.sizes = sizes
+        self.page_size = page_size or sizes.orders     # of orders; shrinks if Shopify finds a page too costly
         self.sleep = sleep
 
     def describe(self) -> str:
@@ -83,7 +85,7 @@ class ShopifyConnector(StreamSource, HttpConnector):
     def orders(self, since: datetime | None = None, after: str | None = None) -> Iterator[Page]:
         """Pages of orders updated at or after `since`, oldest update first; resume with `after`."""
         search = updated_search(since)
-        query = queries.orders_page(SIZES.order_lines, SIZES.order_nested)
+        query = queries.orders_page(self.sizes.order_lines, self.sizes.order_nested)
 
         def fetch(position: str | None) -> Batch:
             while True:
@@ -104,7 +106,7 @@ class ShopifyConnector(StreamSource, HttpConnector):
 
     def whole(self, node: dict) -> dict:
         """The order with none of its nested lists cut short (fetched again alone if one was)."""
-        nested = SIZES.order_nested
+        nested = self.sizes.order_nested
         if not (truncated(node) or len(node.get("refunds") or []) >= nested
                 or len(node.get("fulfillments") or []) >= nested or len(node.get("transactions") or []) >= 2 * nested):
             return node
@@ -142,7 +144,7 @@ class ShopifyConnector(StreamSource, HttpConnector):
             response.raise_for_status()
             for order in assemble(response.iter_lines()):
                 add_order(rows, self.config.channel, order)
-                if len(rows.orders) == SIZES.bulk_orders_per_page:
+                if len(rows.orders) == self.sizes.bulk_orders_per_page:
                     yield Page.of(ORDERS, rows.tables(), None)
                     rows = OrderRows()
         if rows.orders:
@@ -155,7 +157,7 @@ class ShopifyConnector(StreamSource, HttpConnector):
 
         def fetch(position: str | None) -> Batch:
             return connection_batch(self.graphql.execute(
-                queries.CUSTOMERS_PAGE, {"first": SIZES.customers, "after": position, "query": search})["customers"])
+                queries.CUSTOMERS_PAGE, {"first": self.sizes.customers, "after": position, "query": search})["customers"])
 
         for batch in paginate(fetch, after):
             rows = OrderRows()
@@ -166,10 +168,10 @@ class ShopifyConnector(StreamSource, HttpConnector):
     # --- catalog and inventory ---------------------------------------------------------------
     def variant_nodes(self, skus: list[str], query: str, **variables) -> Iterator[dict]:
         """The variant nodes of these SKUs, searched `skus_per_query` at a time."""
-        for start in range(0, len(skus), SIZES.skus_per_query):
-            chunk = skus[start:start + SIZES.skus_per_query]
+        for start in range(0, len(skus), self.sizes.skus_per_query):
+            chunk = skus[start:start + self.sizes.skus_per_query]
             search = " OR ".join(f"sku:{json.dumps(s)}" for s in chunk)
-            yield from self.graphql.execute(query, {"first": SIZES.skus_per_query, "query": search,
+            yield from self.graphql.execute(query, {"first": self.sizes.skus_per_query, "query": search,
                                                     **variables})["productVariants"]["nodes"]
 
     def variants_by_sku(self, skus: list[str]) -> dict[str, dict]:
@@ -181,7 +183,7 @@ class ShopifyConnector(StreamSource, HttpConnector):
     def locations(self) -> list[dict]:
         def fetch(position: str | None) -> Batch:
             return connection_batch(self.graphql.execute(
-                queries.LOCATIONS, {"first": SIZES.locations, "after": position})["locations"])
+                queries.LOCATIONS, {"first": self.sizes.locations, "after": position})["locations"])
 
         return [node for batch in paginate(fetch) for node in batch.items]
 
@@ -199,8 +201,8 @@ class ShopifyConnector(StreamSource, HttpConnector):
         refused (CHANGE_FROM_QUANTITY_STALE) instead of overwritten. Returns the user errors, if any.
         """
         errors: list[dict] = []
-        for start in range(0, len(quantities), SIZES.quantities_per_write):
-            chunk = quantities[start:start + SIZES.quantities_per_write]
+        for start in range(0, len(quantities), self.sizes.quantities_per_write):
+            chunk = quantities[start:start + self.sizes.quantities_per_write]
             data = self.graphql.execute(queries.SET_QUANTITIES, {"input": {
                 "name": "available", "reason": "correction", "referenceDocumentUri": reference,
                 "quantities": [{"inventoryItemId": item, "locationId": location_id, "quantity": qty,
