@@ -23,13 +23,11 @@ from retail_sync.channels.frames import OrderRows
 from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
 from retail_sync.channels.paging import Batch, next_cursor, paginate
 from retail_sync.channels.shopify import queries
-from retail_sync.channels.shopify.graphql_client import CostTooHigh, ShopifyGraphQL
+from retail_sync.channels.shopify.graphql_client import DEFAULT_API_VERSION, CostTooHigh, ShopifyGraphQL
 from retail_sync.channels.shopify.mapping import add_customer, add_order, inventory_row, nodes, truncated
 from retail_sync.channels.source import Page, Stream, StreamSource
 from retail_sync.channels.timestamps import iso_z
 from retail_sync.retry import RetryPolicy
-
-DEFAULT_API_VERSION = "2026-07"
 
 
 @dataclass(frozen=True)
