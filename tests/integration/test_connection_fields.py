@@ -5,6 +5,7 @@ button) answers from a real call to each sandbox, through `AIRFLOW_CONN_*` conne
 from __future__ import annotations
 
 import json
+import socket
 
 import httpx
 import pytest
@@ -89,6 +90,13 @@ def test_a_failed_test_names_the_connection_and_never_the_secret(monkeypatch, sh
                                               "password": SHOPIFY_TOKEN, "extra": {"timeout": "soon"}})
     ok, message = ChannelHook("shop_slow").test_connection()
     assert not ok and "timeout must be a positive number" in message
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    set_connection(monkeypatch, "stripe_down", {"conn_type": "stripe", "host": f"http://127.0.0.1:{port}",
+                                                "password": STRIPE_KEY})
+    ok, message = ChannelHook("stripe_down").test_connection()
+    assert not ok and "connection failed" in message and STRIPE_KEY not in message
     set_connection(monkeypatch, "no_host", {"conn_type": "woocommerce", "login": WOO_KEY, "password": WOO_SECRET})
     ok, message = ChannelHook("no_host").test_connection()
     assert not ok and "no host" in message

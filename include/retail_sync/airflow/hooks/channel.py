@@ -17,9 +17,12 @@ from airflow.sdk import BaseHook
 from retail_sync.airflow.hooks.connection_fields import service_url, timeout_seconds
 from retail_sync.channels.errors import ChannelError
 from retail_sync.channels.http import DEFAULT_TIMEOUT, ChannelConfig
+from retail_sync.retry import RetryPolicy
 
 PLATFORMS = ("shopify", "woocommerce", "stripe")
 STRIPE_API = "https://api.stripe.com"
+# The Test button answers for now: one attempt, no backoff (a pipeline run retries, a person re-clicks).
+TEST_POLICY = RetryPolicy(max_attempts=1)
 
 
 class ChannelHook(BaseHook):
@@ -43,26 +46,26 @@ class ChannelHook(BaseHook):
                              api_version=extra.get("api_version"),
                              timeout=timeout_seconds(conn, DEFAULT_TIMEOUT)), conn
 
-    def get_conn(self):
+    def get_conn(self, policy: RetryPolicy | None = None):
         config, conn = self.channel_config()
         if not conn.password:
             raise ValueError(f"Airflow connection {self.channel_conn_id!r} has no password (the API secret)")
         if config.platform == "shopify":
             from retail_sync.channels.shopify.connector import ShopifyConnector
 
-            return ShopifyConnector(config, conn.password)
+            return ShopifyConnector(config, conn.password, policy=policy)
         if config.platform == "woocommerce":
             from retail_sync.channels.woocommerce.connector import WooCommerceConnector
 
-            return WooCommerceConnector(config, conn.login or "", conn.password)
+            return WooCommerceConnector(config, conn.login or "", conn.password, policy=policy)
         from retail_sync.channels.stripe.connector import StripeConnector
 
-        return StripeConnector(config, conn.password)
+        return StripeConnector(config, conn.password, policy=policy)
 
     def test_connection(self) -> tuple[bool, str]:
         """One cheap authenticated call to the store or account (the Airflow UI's Test button)."""
         try:
-            with self.get_conn() as connector:
+            with self.get_conn(TEST_POLICY) as connector:
                 return True, connector.describe()
         except (ChannelError, ValueError) as exc:
             # Messages name the connection and the status, never the secret (see channels.http).
