@@ -33,14 +33,14 @@ RAISED = {"maximumAvailable": 20000, "restoreRate": 20000}
 def scenario(server, name: str, throttle: dict, pace: bool, bulk: bool, time_box: float | None) -> dict:
     httpx.put(f"{server.url}/sandbox/throttle", json=throttle).raise_for_status()
     httpx.post(f"{server.url}/sandbox/stats/reset").raise_for_status()
-    config = ChannelConfig("shopify-eu", "shopify", server.url, "shopify_eu", "2026-07")
+    config = ChannelConfig("shopify-eu", "shopify", server.url, "shopify_eu")
     tracemalloc.start()
     started = time.perf_counter()
     count = 0
     with ShopifyConnector(config, TOKEN, page_size=25, pace=pace) as shop:
         pages = shop.bulk_orders(poll_seconds=0.5) if bulk else shop.orders()
         for page in pages:
-            count += page.order_count
+            count += page.record_count
             if time_box and time.perf_counter() - started > time_box:
                 break
         counters = shop.graphql.counters

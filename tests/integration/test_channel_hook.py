@@ -10,8 +10,8 @@ import pytest
 from retail_sync.airflow.hooks.channel import ChannelHook
 from retail_sync.channels.errors import ChannelAuthError
 from retail_sync.channels.shopify.connector import ShopifyConnector
-from retail_sync.channels.stripe import StripeConnector
-from retail_sync.channels.woocommerce import WooCommerceConnector
+from retail_sync.channels.stripe.connector import StripeConnector
+from retail_sync.channels.woocommerce.connector import WooCommerceConnector
 from tests.storefront_fixtures import SHOPIFY_TOKEN, STRIPE_KEY, WOO_KEY, WOO_SECRET
 
 
@@ -33,9 +33,9 @@ def test_connections_become_connectors_one_channel_per_store(monkeypatch, shopif
     assert next(eu.orders()).tables["orders"].column("key")[0].as_py().startswith("shopify-eu:order:")
     assert next(us.orders()).tables["orders"].column("key")[0].as_py().startswith("shopify-us:order:")
     woo_connector = ChannelHook("woo_uk").get_conn()
-    assert isinstance(woo_connector, WooCommerceConnector) and next(woo_connector.orders()).order_count > 0
+    assert isinstance(woo_connector, WooCommerceConnector) and next(woo_connector.orders()).record_count > 0
     stripe_connector = ChannelHook("stripe_default").get_conn()
-    assert isinstance(stripe_connector, StripeConnector) and stripe_connector.payouts().num_rows > 0
+    assert isinstance(stripe_connector, StripeConnector) and next(stripe_connector.payouts()).record_count > 0
 
 
 def test_a_refused_secret_names_the_connection_and_a_wrong_type_is_refused(monkeypatch, woo):

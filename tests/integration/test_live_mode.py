@@ -21,6 +21,6 @@ def test_live_orders_arrive_update_and_are_pulled_incrementally(shopify, small_w
     created = {name for topic, name in live.events if topic == "orders/create"}
     with ShopifyConnector(config("shopify", "shopify-eu", server.url, "shopify_eu"), SHOPIFY_TOKEN,
                           policy=FAST_RETRIES) as shop:
-        pulled = [r for p in shop.orders(updated_since=since) for r in p.tables["orders"].to_pylist()]
+        pulled = [r for p in shop.orders(since=since) for r in p.tables["orders"].to_pylist()]
     assert {r["name"] for r in pulled} == created
     assert {r["financial_status"] for r in pulled} - {"pending", "authorized"}

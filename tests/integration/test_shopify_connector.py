@@ -31,7 +31,7 @@ def test_pages_to_the_last_page_and_every_order_arrives_once(shopify, small_worl
     expected = {f"shopify-eu:order:{o['id']}" for o in small_world.orders_of("shopify-eu")}
     assert len(got) == len(set(got)) == len(expected)
     assert set(got) == expected
-    assert pages[-1].cursor is None and all(p.cursor for p in pages[:-1])
+    assert pages[-1].resume_after is None and all(p.resume_after for p in pages[:-1])
     lines = pa.concat_tables([p.tables["lines"] for p in pages])
     assert lines.num_rows == sum(len(o["lines"]) for o in small_world.orders_of("shopify-eu"))
 
@@ -54,7 +54,7 @@ def test_incremental_pull_returns_only_orders_updated_since(shopify, small_world
     server, _ = shopify
     since = datetime(2026, 10, 15, tzinfo=UTC)
     with connector(server) as shop:
-        got = set(keys(shop.orders(updated_since=since)))
+        got = set(keys(shop.orders(since=since)))
     expected = {f"shopify-eu:order:{o['id']}" for o in small_world.orders_of("shopify-eu")
                 if o["updated_at"] >= "2026-10-15T00:00:00Z"}
     assert got == expected and got
@@ -106,7 +106,7 @@ def test_a_pull_that_fails_mid_way_resumes_after_its_last_page(shopify):
         with pytest.raises(ChannelRetryableError):
             for page in shop.orders():
                 delivered.append(page)
-                cursor = page.cursor
+                cursor = page.resume_after
         assert delivered and cursor
         sandbox.faults.configure(FaultPlan())
         resumed = list(shop.orders(after=cursor))

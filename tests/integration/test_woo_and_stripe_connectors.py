@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 
 from retail_sync.channels.errors import ChannelAuthError, ChannelRetryableError
-from retail_sync.channels.stripe import StripeConnector
-from retail_sync.channels.woocommerce import WooCommerceConnector
+from retail_sync.channels.stripe.connector import StripeConnector
+from retail_sync.channels.woocommerce.connector import WooCommerceConnector
 from retail_sync_sandbox.faults import FaultPlan
 from tests.storefront_fixtures import FAST_RETRIES, STRIPE_KEY, WOO_KEY, WOO_SECRET, config
 
 
-def woo_connector(server, secret: str = WOO_SECRET, per_page: int = 100) -> WooCommerceConnector:
+def woo_connector(server, secret: str = WOO_SECRET, page_size: int = 100) -> WooCommerceConnector:
     return WooCommerceConnector(config("woocommerce", "woo-uk", server.url, "woo_uk"), WOO_KEY, secret,
-                                per_page=per_page, policy=FAST_RETRIES)
+                                page_size=page_size, policy=FAST_RETRIES)
 
 
 def test_woo_orders_page_to_the_end_with_refunds_and_guests(woo, small_world):
     server, _ = woo
-    with woo_connector(server, per_page=9) as shop:
+    with woo_connector(server, page_size=9) as shop:
         pages = list(shop.orders())
     keys = [k for p in pages for k in p.tables["orders"].column("key").to_pylist()]
     orders = small_world.orders_of("woo-uk")
@@ -32,13 +32,13 @@ def test_woo_orders_page_to_the_end_with_refunds_and_guests(woo, small_world):
 
 def test_woo_pull_resumes_from_the_page_after_a_failure(woo):
     server, sandbox = woo
-    with woo_connector(server, per_page=10) as shop:
+    with woo_connector(server, page_size=10) as shop:
         delivered, cursor = [], None
         sandbox.faults.configure(FaultPlan(fail_calls={n: "502" for n in range(8, 60)}))
         with pytest.raises(ChannelRetryableError):
             for page in shop.orders():
                 delivered.append(page)
-                cursor = page.cursor
+                cursor = page.resume_after
         sandbox.faults.configure(FaultPlan())
         resumed = list(shop.orders(after=cursor))
     keys = [k for p in delivered + resumed for k in p.tables["orders"].column("key").to_pylist()]
@@ -70,7 +70,7 @@ def test_stripe_payouts_and_their_transactions_add_up_except_the_planted_ones(st
     server, sandbox = stripe_sandbox
     sandbox.faults.configure(FaultPlan(rate_429=0.1, seed=3))     # Stripe's rate limiter, now and then
     with stripe_connector(server) as stripe:
-        payouts = stripe.payouts().to_pylist()
+        payouts = [row for page in stripe.payouts() for row in page.records.to_pylist()]
         mismatched = set()
         for payout in payouts:
             rows = stripe.balance_transactions(payout["source_id"]).to_pylist()
@@ -109,5 +109,5 @@ def test_stripe_refund_is_idempotent_across_retries(stripe_sandbox, small_world)
 def test_stripe_bad_key_fails_fast(stripe_sandbox):
     server, _ = stripe_sandbox
     with stripe_connector(server, key="sk_test_bad") as stripe, pytest.raises(ChannelAuthError, match="stripe_default"):
-        stripe.payouts()
+        next(stripe.payouts())
     assert stripe.http.counters.retries == 0

@@ -1,1 +1,2 @@
-"""Sources of records: the merchandising feed now; storefront and payment adapters later."""
+"""Storefront and payment sources: one protocol (`source`), one paginator (`paging`), and per platform
+an adapter (`connector`, talking to the API) and a mapper (`mapping`, payload → canonical rows)."""

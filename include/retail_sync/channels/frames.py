@@ -1,4 +1,4 @@
-"""Batches of canonical rows as pyarrow tables, one per entity: what every connector yields."""
+"""Canonical rows collected while mapping a page of orders, as pyarrow tables, one per entity."""
 
 from __future__ import annotations
 
@@ -28,15 +28,3 @@ class OrderRows:
         return {name: pa.Table.from_pylist(getattr(self, name), schema=schema)
                 for name, schema in ORDER_ENTITIES.items()}
 
-
-@dataclass
-class OrderPage:
-    """One page of a pull: its canonical tables, and where to resume after it."""
-
-    tables: dict[str, pa.Table]
-    cursor: str | None               # resume after this page (None: the pull is complete)
-    max_updated_at: str | None       # the highest source updated_at seen, for the watermark
-
-    @property
-    def order_count(self) -> int:
-        return self.tables["orders"].num_rows

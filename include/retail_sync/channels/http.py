@@ -14,6 +14,7 @@ from retail_sync.retry import RetryCounters, RetryPolicy, retry_after_seconds, w
 
 log = logging.getLogger(__name__)
 RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
+DEFAULT_TIMEOUT = 30.0               # seconds per request, unless the connection says otherwise
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ChannelConfig:
     base_url: str
     conn_id: str                 # the Airflow connection to fix when the credentials are refused
     api_version: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
 
 
 class ChannelHttp:

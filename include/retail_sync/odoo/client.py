@@ -41,6 +41,7 @@ POSITIONAL_NAMES = {
 }
 MODEL_METHODS = {"search", "search_count", "search_read", "create", "load", "fields_get", "name_search",
                  "default_get"}
+DEFAULT_TIMEOUT = 60.0               # seconds per call, unless the connection says otherwise
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class OdooConfig:
     api_key: str
     version: int | None = None          # None: ask the server
     protocol: str = "auto"              # auto (JSON-2 from 19 on) | jsonrpc | json2
-    timeout: float = 60.0
+    timeout: float = DEFAULT_TIMEOUT
 
     def __repr__(self) -> str:  # keep the key out of logs and tracebacks
         return (f"OdooConfig(url={self.url!r}, database={self.database!r}, login={self.login!r}, "

@@ -1,7 +1,8 @@
 """`OdooHook`: an Airflow connection of type "odoo" turned into a retail-sync `OdooClient`.
 
-Connection fields: host = URL, login, password = API key (masked like any password), extras
-database / version (auto|17|18|19) / protocol (auto|jsonrpc|json2) / timeout.
+Connection fields (declared in `retail_sync.airflow.provider`): host = URL, port (when the URL has none),
+login, password = API key (masked like any password), extras database / version (auto|17|18|19) /
+protocol (auto|jsonrpc|json2) / timeout.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from functools import cached_property
 
 from airflow.sdk import BaseHook
 
-from retail_sync.odoo.client import OdooClient, OdooConfig
+from retail_sync.airflow.hooks.connection_fields import service_url, timeout_seconds
+from retail_sync.odoo.client import DEFAULT_TIMEOUT, OdooClient, OdooConfig
 
 
 class OdooHook(BaseHook):
@@ -27,15 +29,12 @@ class OdooHook(BaseHook):
     def config(self) -> OdooConfig:
         conn = self.get_connection(self.odoo_conn_id)
         extra = conn.extra_dejson
-        url = conn.host or ""
-        if "://" not in url:
-            url = f"https://{url}" + (f":{conn.port}" if conn.port else "")
         version = str(extra.get("version") or "auto")
         if not extra.get("database"):
             raise ValueError(f"Airflow connection {self.odoo_conn_id!r} has no 'database' extra")
-        return OdooConfig(url=url, database=extra["database"], login=conn.login or "", api_key=conn.password or "",
-                          version=None if version == "auto" else int(version),
-                          protocol=str(extra.get("protocol") or "auto"), timeout=float(extra.get("timeout") or 60))
+        return OdooConfig(url=service_url(conn), database=extra["database"], login=conn.login or "",
+                          api_key=conn.password or "", version=None if version == "auto" else int(version),
+                          protocol=str(extra.get("protocol") or "auto"), timeout=timeout_seconds(conn, DEFAULT_TIMEOUT))
 
     def get_conn(self) -> OdooClient:
         return OdooClient(self.config)

@@ -11,75 +11,117 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 import pyarrow as pa
 
 from retail_sync.canonical.inventory import INVENTORY_LEVEL_SCHEMA
-from retail_sync.canonical.keys import entity_key
 from retail_sync.channels.errors import ChannelRequestError
-from retail_sync.channels.frames import OrderPage, OrderRows
+from retail_sync.channels.frames import OrderRows
 from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
+from retail_sync.channels.paging import Batch, next_cursor, paginate
 from retail_sync.channels.shopify import queries
-from retail_sync.channels.shopify.graphql_client import CostTooHigh, ShopifyGraphQL
-from retail_sync.channels.shopify.mapping import add_customer, add_order, legacy, nodes, truncated
-from retail_sync.channels.timestamps import iso_z, parse_iso
+from retail_sync.channels.shopify.graphql_client import DEFAULT_API_VERSION, CostTooHigh, ShopifyGraphQL
+from retail_sync.channels.shopify.mapping import add_customer, add_order, inventory_row, nodes, truncated
+from retail_sync.channels.source import Page, Stream, StreamSource
+from retail_sync.channels.timestamps import iso_z
 from retail_sync.retry import RetryPolicy
 
-DEFAULT_API_VERSION = "2026-07"
+
+@dataclass(frozen=True)
+class ShopifySizes:
+    """Page and chunk sizes of every Shopify call, in one place."""
+
+    orders: int = 25               # order nodes per page; shrunk at run time if a page costs over maxCost
+    order_lines: int = 5           # nested items per order on a page: covers almost every order, and an
+    order_nested: int = 2          # order with more is fetched again alone (transactions: twice nested)
+    customers: int = 100
+    locations: int = 50
+    skus_per_query: int = 50       # SKUs OR-ed into one productVariants search
+    quantities_per_write: int = 250   # inventorySetQuantities' limit per call
+    bulk_orders_per_page: int = 250   # orders per page yielded from a bulk file
 
 
-class ShopifyConnector(HttpConnector):
-    def __init__(self, config: ChannelConfig, access_token: str, *, page_size: int = 25,
-                 policy: RetryPolicy | None = None, pace: bool = True, sleep: Callable[[float], None] = time.sleep,
-                 timeout: float = 30.0):
+SIZES = ShopifySizes()
+ORDERS = Stream("orders", "orders", replication_key="updatedAt", replication_column="updated_at", ordered=True)
+CUSTOMERS = Stream("customers", "customers", replication_key="updatedAt", replication_column="updated_at",
+                   ordered=True)
+
+
+def updated_search(since: datetime | None) -> str | None:
+    return f"updated_at:>='{iso_z(since)}'" if since else None
+
+
+def connection_batch(connection: dict) -> Batch:
+    info = connection["pageInfo"]
+    return Batch(connection["nodes"], next_cursor(info["hasNextPage"], info.get("endCursor")))
+
+
+class ShopifyConnector(StreamSource, HttpConnector):
+    streams = {"orders": ORDERS, "customers": CUSTOMERS}
+
+    def __init__(self, config: ChannelConfig, access_token: str, *, page_size: int | None = None,
+                 sizes: ShopifySizes = SIZES, policy: RetryPolicy | None = None, pace: bool = True,
+                 sleep: Callable[[float], None] = time.sleep):
         self.config = config
-        client = httpx.Client(base_url=config.base_url, timeout=timeout,
+        client = httpx.Client(base_url=config.base_url, timeout=config.timeout,
                               headers={"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"})
         self.http = ChannelHttp(config, client, policy)
         self.graphql = ShopifyGraphQL(self.http, config.api_version or DEFAULT_API_VERSION, pace=pace, sleep=sleep)
-        self.page_size = page_size
+        self.sizes = sizes
+        self.page_size = page_size or sizes.orders     # of orders; shrinks if Shopify finds a page too costly
         self.sleep = sleep
 
-    # --- orders ------------------------------------------------------------------------------
-    def orders(self, updated_since: datetime | None = None, after: str | None = None) -> Iterator[OrderPage]:
-        """Pages of orders updated at or after `updated_since`, oldest update first; resume with `after`."""
-        search = f"updated_at:>='{iso_z(updated_since)}'" if updated_since else None
-        lines, nested = 5, 2
-        query = queries.orders_page(lines, nested)
-        while True:
-            try:
-                data = self.graphql.execute(query, {"first": self.page_size, "after": after, "query": search})
-            except CostTooHigh as exc:
-                smaller = max(1, self.page_size * exc.max_cost // exc.cost)
-                if smaller == self.page_size:
-                    raise
-                self.page_size = smaller          # learnt once; later pages and pulls keep it
-                continue
-            connection = data["orders"]
-            rows = OrderRows()
-            newest = None
-            for node in connection["nodes"]:
-                if truncated(node) or len(node.get("refunds") or []) >= nested or \
-                        len(node.get("fulfillments") or []) >= nested or len(node.get("transactions") or []) >= 2 * nested:
-                    node = self.graphql.execute(queries.ORDER_IN_FULL, {"id": node["id"]})["order"]
-                    if truncated(node):
-                        raise ChannelRequestError(f"{self.config.channel}: order {node['name']} has more lines than "
-                                                  f"one request can carry")
-                add_order(rows, self.config.channel, node)
-                newest = max(newest or node["updatedAt"], node["updatedAt"])
-            cursor = connection["pageInfo"]["endCursor"] if connection["pageInfo"]["hasNextPage"] else None
-            yield OrderPage(rows.tables(), cursor, newest)
-            if cursor is None:
-                return
-            after = cursor
+    def describe(self) -> str:
+        """One cheap authenticated call: what the Airflow UI's Test button shows."""
+        shop = self.graphql.execute("query { shop { name myshopifyDomain } }")["shop"]
+        return f"Shopify shop {shop['name']} ({shop['myshopifyDomain']}) answered"
 
-    def bulk_orders(self, updated_since: datetime | None = None, poll_seconds: float = 0.5,
-                    timeout_seconds: float = 3600) -> Iterator[OrderPage]:
-        """All matching orders through a bulk operation, yielded in pages of `page_size`×10 orders."""
-        search = f"updated_at:>='{iso_z(updated_since)}'" if updated_since else None
-        started = self.graphql.execute(queries.BULK_START, {"query": queries.orders_bulk(search)})
+    # --- orders ------------------------------------------------------------------------------
+    def orders(self, since: datetime | None = None, after: str | None = None) -> Iterator[Page]:
+        """Pages of orders updated at or after `since`, oldest update first; resume with `after`."""
+        search = updated_search(since)
+        query = queries.orders_page(self.sizes.order_lines, self.sizes.order_nested)
+
+        def fetch(position: str | None) -> Batch:
+            while True:
+                try:
+                    data = self.graphql.execute(query, {"first": self.page_size, "after": position, "query": search})
+                    return connection_batch(data["orders"])
+                except CostTooHigh as exc:
+                    smaller = max(1, self.page_size * exc.max_cost // exc.cost)
+                    if smaller == self.page_size:
+                        raise
+                    self.page_size = smaller          # learnt once; later pages and pulls keep it
+
+        for batch in paginate(fetch, after):
+            rows = OrderRows()
+            for node in batch.items:
+                add_order(rows, self.config.channel, self.whole(node))
+            yield Page.of(ORDERS, rows.tables(), batch.next)
+
+    def whole(self, node: dict) -> dict:
+        """The order with none of its nested lists cut short (fetched again alone if one was)."""
+        nested = self.sizes.order_nested
+        if not (truncated(node) or len(node.get("refunds") or []) >= nested
+                or len(node.get("fulfillments") or []) >= nested or len(node.get("transactions") or []) >= 2 * nested):
+            return node
+        node = self.graphql.execute(queries.ORDER_IN_FULL, {"id": node["id"]})["order"]
+        if truncated(node):
+            raise ChannelRequestError(f"{self.config.channel}: order {node['name']} has more lines than "
+                                      f"one request can carry")
+        return node
+
+    def bulk_orders(self, since: datetime | None = None, poll_seconds: float = 0.5,
+                    timeout_seconds: float = 3600) -> Iterator[Page]:
+        """All matching orders through a bulk operation, in pages of `bulk_orders_per_page` orders.
+
+        A bulk file is one download: its pages cannot be resumed (`resume_after` is None); a failed
+        backfill starts a new operation.
+        """
+        started = self.graphql.execute(queries.BULK_START, {"query": queries.orders_bulk(updated_search(since))})
         result = started["bulkOperationRunQuery"]
         if result["userErrors"]:
             raise ChannelRequestError(f"{self.config.channel}: bulk operation refused: {result['userErrors']}")
@@ -95,73 +137,59 @@ class ShopifyConnector(HttpConnector):
             self.sleep(poll_seconds)
         if not status["url"]:
             return
-        batch = self.page_size * 10
-        rows, count, newest = OrderRows(), 0, None
+        rows = OrderRows()
         with httpx.Client(timeout=300) as download, download.stream("GET", status["url"]) as response:
             response.raise_for_status()
             for order in assemble(response.iter_lines()):
                 add_order(rows, self.config.channel, order)
-                newest = max(newest or order["updatedAt"], order["updatedAt"])
-                count += 1
-                if count % batch == 0:
-                    yield OrderPage(rows.tables(), None, newest)
+                if len(rows.orders) == self.sizes.bulk_orders_per_page:
+                    yield Page.of(ORDERS, rows.tables(), None)
                     rows = OrderRows()
         if rows.orders:
-            yield OrderPage(rows.tables(), None, newest)
+            yield Page.of(ORDERS, rows.tables(), None)
 
     # --- customers ---------------------------------------------------------------------------
-    def customers(self, updated_since: datetime | None = None) -> Iterator:
-        search = f"updated_at:>='{iso_z(updated_since)}'" if updated_since else None
-        after = None
-        while True:
-            data = self.graphql.execute(queries.CUSTOMERS_PAGE, {"first": 100, "after": after, "query": search})
+    def customers(self, since: datetime | None = None, after: str | None = None) -> Iterator[Page]:
+        """Pages of customers updated at or after `since`, oldest update first; resume with `after`."""
+        search = updated_search(since)
+
+        def fetch(position: str | None) -> Batch:
+            return connection_batch(self.graphql.execute(
+                queries.CUSTOMERS_PAGE, {"first": self.sizes.customers, "after": position, "query": search})["customers"])
+
+        for batch in paginate(fetch, after):
             rows = OrderRows()
-            for node in data["customers"]["nodes"]:
+            for node in batch.items:
                 add_customer(rows, self.config.channel, node)
-            yield rows.tables()["customers"]
-            if not data["customers"]["pageInfo"]["hasNextPage"]:
-                return
-            after = data["customers"]["pageInfo"]["endCursor"]
+            yield Page.of(CUSTOMERS, rows.tables(), batch.next)
 
     # --- catalog and inventory ---------------------------------------------------------------
+    def variant_nodes(self, skus: list[str], query: str, **variables) -> Iterator[dict]:
+        """The variant nodes of these SKUs, searched `skus_per_query` at a time."""
+        for start in range(0, len(skus), self.sizes.skus_per_query):
+            chunk = skus[start:start + self.sizes.skus_per_query]
+            search = " OR ".join(f"sku:{json.dumps(s)}" for s in chunk)
+            yield from self.graphql.execute(query, {"first": self.sizes.skus_per_query, "query": search,
+                                                    **variables})["productVariants"]["nodes"]
+
     def variants_by_sku(self, skus: list[str]) -> dict[str, dict]:
         """{sku: {"variant_id", "inventory_item_id", "barcode"}} for the SKUs the shop has."""
-        found: dict[str, dict] = {}
-        for start in range(0, len(skus), 50):
-            chunk = skus[start:start + 50]
-            search = " OR ".join(f"sku:{json.dumps(s)}" for s in chunk)
-            data = self.graphql.execute(queries.VARIANTS_BY_SKU, {"first": 50, "query": search})
-            for node in data["productVariants"]["nodes"]:
-                found[node["sku"]] = {"variant_id": node["id"], "inventory_item_id": node["inventoryItem"]["id"],
-                                      "barcode": node.get("barcode")}
-        return found
+        return {node["sku"]: {"variant_id": node["id"], "inventory_item_id": node["inventoryItem"]["id"],
+                              "barcode": node.get("barcode")}
+                for node in self.variant_nodes(skus, queries.VARIANTS_BY_SKU)}
 
     def locations(self) -> list[dict]:
-        out, after = [], None
-        while True:
-            data = self.graphql.execute(queries.LOCATIONS, {"after": after})["locations"]
-            out.extend(data["nodes"])
-            if not data["pageInfo"]["hasNextPage"]:
-                return out
-            after = data["pageInfo"]["endCursor"]
+        def fetch(position: str | None) -> Batch:
+            return connection_batch(self.graphql.execute(
+                queries.LOCATIONS, {"first": self.sizes.locations, "after": position})["locations"])
 
-    def inventory_levels(self, skus: list[str], location_id: str):
+        return [node for batch in paginate(fetch) for node in batch.items]
+
+    def inventory_levels(self, skus: list[str], location_id: str) -> pa.Table:
         """Canonical InventoryLevel rows for these SKUs at one location."""
-        rows = []
-        for start in range(0, len(skus), 50):
-            search = " OR ".join(f"sku:{json.dumps(s)}" for s in skus[start:start + 50])
-            data = self.graphql.execute(queries.INVENTORY_LEVELS, {"first": 50, "query": search,
-                                                                   "location": location_id})
-            for node in data["productVariants"]["nodes"]:
-                level = node["inventoryItem"]["inventoryLevel"]
-                if level is None:
-                    continue
-                rows.append({"key": entity_key(self.config.channel, "inventory", f"{node['sku']}@{legacy(location_id)}"),
-                             "channel": self.config.channel, "sku": node["sku"], "location_id": location_id,
-                             "inventory_item_id": node["inventoryItem"]["id"],
-                             "available": level["quantities"][0]["quantity"],
-                             "updated_at": parse_iso(level.get("updatedAt"))})
-        return pa.Table.from_pylist(rows, schema=INVENTORY_LEVEL_SCHEMA)
+        rows = [inventory_row(self.config.channel, node, location_id)
+                for node in self.variant_nodes(skus, queries.INVENTORY_LEVELS, location=location_id)]
+        return pa.Table.from_pylist([r for r in rows if r is not None], schema=INVENTORY_LEVEL_SCHEMA)
 
     def set_available(self, location_id: str, quantities: list[tuple[str, int, int | None]],
                       reference: str | None = None) -> list[dict]:
@@ -171,8 +199,8 @@ class ShopifyConnector(HttpConnector):
         refused (CHANGE_FROM_QUANTITY_STALE) instead of overwritten. Returns the user errors, if any.
         """
         errors: list[dict] = []
-        for start in range(0, len(quantities), 250):
-            chunk = quantities[start:start + 250]
+        for start in range(0, len(quantities), self.sizes.quantities_per_write):
+            chunk = quantities[start:start + self.sizes.quantities_per_write]
             data = self.graphql.execute(queries.SET_QUANTITIES, {"input": {
                 "name": "available", "reason": "correction", "referenceDocumentUri": reference,
                 "quantities": [{"inventoryItemId": item, "locationId": location_id, "quantity": qty,

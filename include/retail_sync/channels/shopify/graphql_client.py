@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from retail_sync.channels.errors import ChannelRequestError, ChannelRetryableError
 from retail_sync.channels.http import ChannelHttp
 
+# The Admin API version asked for unless the connection names another (quarterly, each supported for
+# at least a year; an unsupported one is silently served by the oldest supported version).
+DEFAULT_API_VERSION = "2026-07"
+
 
 @dataclass
 class ThrottleCounters:

@@ -1,4 +1,5 @@
-"""Shopify GraphQL order nodes → canonical rows (Order, OrderLine, Payment, Refund, Shipment).
+"""Shopify GraphQL nodes → canonical rows (Order, OrderLine, Payment, Refund, Shipment, Customer,
+InventoryLevel): the Shopify mapper, apart from the connector that fetches the nodes.
 
 Amounts are taken in shop money as decimal strings; statuses become the canonical enums. The raw
 node is kept on the order row so a record that fails validation can be dead-lettered as it came.
@@ -115,3 +116,13 @@ def add_customer(rows: OrderRows, channel: str, node: dict) -> None:
         "street": address.get("address1"), "city": address.get("city"), "zip": address.get("zip"),
         "country_code": address.get("countryCodeV2"), "created_at": parse_iso(node.get("createdAt")),
         "updated_at": parse_iso(node.get("updatedAt"))})
+
+
+def inventory_row(channel: str, node: dict, location_id: str) -> dict | None:
+    """A variant's level at one location as a canonical InventoryLevel (None: not stocked there)."""
+    level = node["inventoryItem"]["inventoryLevel"]
+    if level is None:
+        return None
+    return {"key": entity_key(channel, "inventory", f"{node['sku']}@{legacy(location_id)}"), "channel": channel,
+            "sku": node["sku"], "location_id": location_id, "inventory_item_id": node["inventoryItem"]["id"],
+            "available": level["quantities"][0]["quantity"], "updated_at": parse_iso(level.get("updatedAt"))}

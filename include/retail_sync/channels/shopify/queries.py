@@ -83,8 +83,8 @@ VARIANTS_BY_SKU = """query Variants($first: Int!, $query: String!) {
   }
 }"""
 
-LOCATIONS = """query Locations($after: String) {
-  locations(first: 50, after: $after) { pageInfo { hasNextPage endCursor } nodes { id name isActive } }
+LOCATIONS = """query Locations($first: Int!, $after: String) {
+  locations(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id name isActive } }
 }"""
 
 INVENTORY_LEVELS = """query Levels($first: Int!, $query: String!, $location: ID!) {
