@@ -55,9 +55,9 @@ def pipeline(workdir: Path, rows: list[dict]) -> dict:
         for label, feed_rows in (("first", rows), ("unchanged", list(reversed(rows))), ("changed_1pct", changed)):
             uri = str(write_catalog_csv(workdir / f"{label}.csv", feed_rows))
             validated, validate_s, _ = measured(validate_feed, uri, settings, store, label, lambda a: None)
-            httpx.post(f"{server.url}/sandbox/stats/reset")
+            httpx.post(f"{server.url}/sandbox/stats/reset", headers=server.control)
             result, wall, cpu = measured(publish_catalog, validated.good_path, client, store, settings, label)
-            stats = httpx.get(f"{server.url}/sandbox/stats").json()
+            stats = httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()
             writes = sum(v["calls"] for k, v in stats["by_call"].items()
                          if k.rsplit(".", 1)[1] in ("load", "create", "write", "unlink"))
             figures[label] = {"validate_s": round(validate_s, 2), "publish_s": round(wall, 2),
@@ -84,9 +84,9 @@ def naive(rows: list[dict]) -> dict:
                 else:
                     client.call("product.product", "create", vals)
 
-        httpx.post(f"{server.url}/sandbox/stats/reset")
+        httpx.post(f"{server.url}/sandbox/stats/reset", headers=server.control)
         _, wall, cpu = measured(run)
-        calls = httpx.get(f"{server.url}/sandbox/stats").json()["calls"]
+        calls = httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()["calls"]
     return {"rows": len(rows), "publish_s": round(wall, 2), "rpc_calls": calls,
             "rpc_calls_per_row": round(calls / len(rows), 2), "rows_per_s": round(len(rows) / wall),
             "client_cpu_us_per_row": round(cpu / len(rows) * 1e6, 1)}

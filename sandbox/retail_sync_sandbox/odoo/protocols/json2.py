@@ -14,10 +14,8 @@ from .errors import serialize_exception
 
 
 def status_of(exc: BaseException) -> int:
-    if isinstance(exc, TypeError):
-        return 422  # signature.bind refused the arguments
-    if isinstance(exc, AttributeError):
-        return 404  # unknown or private method (get_public_method)
+    # Odoo errors carry their status (UserError 422, AccessError 403, MissingError 404), werkzeug's
+    # too (422 for a signature that does not bind, 404 for an unknown method); anything else is 500.
     return getattr(type(exc), "http_status", 500)
 
 
@@ -39,7 +37,7 @@ def handle_json2(service: OdooService, model: str, method: str, headers, body: b
         db = service.database(headers.get("x-odoo-database"))
     except Exception:
         return error(NotFound("database not found; send X-Odoo-Database")), 0
-    uid = db.run(1, None, lambda env: security.api_key_user(env, key.strip()))
+    uid = db.run(1, None, lambda env: security.api_key_user(env, key.strip(), scope="rpc"))
     if not uid:
         return error(Unauthorized("Invalid apikey", 401)), 0
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
