@@ -19,7 +19,7 @@ from ..proxy import PROXY_FAULTS, proxy_fault
 from .body_limit import MAX_CONTENT_LENGTH, BodySizeLimit
 from .database import Database
 from .login_cooldown import LoginCooldown
-from .protocols.json2 import handle_json2, wrong_route
+from .protocols.json2 import handle_json2, handle_model_doc, wrong_route
 from .protocols.jsonrpc import BadEnvelope, handle_jsonrpc, parse_envelope
 from .protocols.web import (
     Sessions,
@@ -153,6 +153,11 @@ def create_app(sandbox: OdooSandbox) -> Starlette:
         model, method = request.path_params["model"], request.path_params["method"]
         return await guarded(lambda fault: handle_json2(service, model, method, request.headers, body, fault))
 
+    async def model_doc(request: Request) -> Response:
+        if sandbox.version < 19:
+            return PlainTextResponse("404: Not Found", 404)
+        return await run_in_threadpool(handle_model_doc, service, request.path_params["model"], request.headers)
+
     async def json2_other(request: Request) -> Response:
         return wrong_route() if sandbox.version >= 19 else PlainTextResponse("404: Not Found", 404)
 
@@ -174,6 +179,7 @@ def create_app(sandbox: OdooSandbox) -> Starlette:
         Route("/web/dataset/call_kw/{path:path}", call_kw, methods=["POST"]),
         Route("/json/2/{model}/{method}", json2, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         Route("/json/2/{rest:path}", json2_other, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route("/doc-bearer/{model}.json", model_doc, methods=["GET"]),
         Route("/web/version", web_version, methods=["GET", "POST"]),
         Route("/json/version", web_version, methods=["GET", "POST"]),
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset,
