@@ -1,5 +1,5 @@
-"""Sandbox-only guards: the /sandbox/* control token, the login cooldown's clock, a small body cap,
-and API keys that expire or belong to an archived user (set up through the sandbox's own ORM)."""
+"""Sandbox-only guards: the /sandbox/* control token (Odoo, Shopify, WooCommerce, Stripe), the Odoo
+login cooldown's clock, a small body cap, and API keys that expire or belong to an archived user."""
 
 from __future__ import annotations
 
@@ -110,3 +110,15 @@ def test_expired_keys_and_archived_users_do_not_authenticate(served):
     assert odoo.jsonrpc("common", "authenticate", "odoo", "retail-sync", CREDS.integration_api_key, {}) is False
     with pytest.raises(RpcError):
         odoo.call("res.partner", "search_count", [])
+
+
+@pytest.mark.parametrize("fixture, path", [("shopify", "/sandbox/throttle"), ("shopify", "/sandbox/webhooks"),
+                                           ("woo", "/sandbox/webhooks"), ("stripe_sandbox", "/sandbox/reset")])
+def test_storefront_and_payment_control_routes_need_the_token(request, fixture, path):
+    server, sandbox = request.getfixturevalue(fixture)
+    assert httpx.get(server.url + path).status_code == 401
+    assert httpx.get(server.url + path, headers={"X-Sandbox-Token": "guess"}).status_code == 401
+    allowed = httpx.request("GET" if path != "/sandbox/reset" else "POST", server.url + path,
+                            headers={"X-Sandbox-Token": sandbox.control_token})
+    assert allowed.status_code == 200
+    assert httpx.get(server.url + "/sandbox/health").status_code == 200
