@@ -101,9 +101,13 @@ def test_no_sqlalchemy_names_in_error_payloads(odoo):
     assert "sqlalchemy" not in payload and "sqlite" not in payload
 
 
-def test_access_errors_name_the_model_by_its_description(odoo):
+def test_access_errors_name_the_model_by_its_description_and_the_granting_groups(odoo):
     error = rpc_error(lambda: odoo.call("res.groups", "write", [1], {"name": "x"}))
-    assert "'Access Groups' (res.groups)" in str(error)
+    assert str(error).startswith("You are not allowed to modify 'Access Groups' (res.groups) records.")
+    xmlid = rpc_error(lambda: odoo.call("ir.model.data", "unlink", [1]))
+    assert str(xmlid).startswith("You are not allowed to delete 'Model Data' (ir.model.data) records.")
+    assert "\t- Administration / Access Rights" in str(xmlid)
+    assert str(xmlid).endswith("Contact your administrator to request access if necessary.")
 
 
 def test_request_bodies_over_128_mib_are_refused_with_413(odoo):

@@ -55,6 +55,11 @@ INTEGRATION_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
     },
 }
 ACCESS_RIGHTS = {**SHIPPED_ACCESS_RIGHTS, **INTEGRATION_ACCESS_RIGHTS}
+GROUP_DISPLAY_NAMES = {
+    "base.group_user": "User types / Internal User", ERP_MANAGER_GROUP: "Administration / Access Rights",
+    ADMIN_GROUP: "Administration / Settings", "base.group_partner_manager": "Extra Rights / Contact Creation",
+    "retail_sync.group_integration": "Retail Sync Integration",
+}
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
 
 
@@ -117,11 +122,25 @@ def check_model_access(env, model: str, operation: str, raise_exception: bool = 
     if not raise_exception:
         return False
     description = env[model].description
+    granting = groups_granting(model, operation)
+    if granting:
+        group_info = "This operation is allowed for the following groups:\n" + "\n".join(
+            f"\t- {name}" for name in granting)
+    else:
+        group_info = "No group currently allows this operation."
     raise AccessError(
         f"You are not allowed to {OPERATIONS[operation]} '{description}' ({model}) records.\n\n"
-        "This operation is allowed for the following groups:\n\t- Administration/Settings\n\n"
-        "Contact your administrator to request access if necessary."
+        f"{group_info}\n\nContact your administrator to request access if necessary."
     )
+
+
+def groups_granting(model: str, operation: str) -> list[str]:
+    """`_get_groups_with_access`: the groups whose access rows grant the operation, by display name,
+    grouped by category (groups without a category last)."""
+    letter = LETTER[operation]
+    names = [GROUP_DISPLAY_NAMES[group] for group, rights in ACCESS_RIGHTS.items()
+             if group != EVERYONE and letter in rights.get(model, "")]
+    return sorted(names, key=lambda name: (" / " not in name, name))
 
 
 def authenticate(env, login: str, credential: str, interactive: bool) -> int:
