@@ -24,7 +24,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.limit:
+            if declared.isdigit() and int(declared) > self.limit:  # the HTTP server already refused non-numbers
                 await PlainTextResponse(TOO_LARGE, status_code=413)(scope, receive, send)
                 return
             await self.app(scope, receive, send)
