@@ -161,16 +161,17 @@ class OdooService:
     def _dispatch(self, env, model_name, method, args, kwargs, ids, json2, fault):
         if fault == "serialization":
             raise SerializationFailure()
+        if self.version < 19 and isinstance(method, str) and method.startswith("_"):
+            # 17/18 check the method name before looking the model up (check_method_name)
+            raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
         if not isinstance(model_name, str) or model_name not in env:
             if json2:
                 raise NotFound(f"the model {model_name!r} does not exist")
             raise UserError(f"Object {model_name} doesn't exist")
         if not isinstance(method, str):
             raise AttributeError(f"The method {method!r} does not exist on model '{model_name}'")
-        if method.startswith("_"):
-            if self.version >= 19:
-                raise AccessError(f"Private methods (such as '{model_name}.{method}') cannot be called remotely.")
-            raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
+        if method.startswith("_"):  # 19: get_public_method, once the model is known
+            raise AccessError(f"Private methods (such as '{model_name}.{method}') cannot be called remotely.")
         model = env[model_name]
         rpc = model.spec.methods.get(method)
         if rpc is None:
