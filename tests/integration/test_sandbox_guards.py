@@ -105,11 +105,13 @@ def test_expired_keys_and_archived_users_do_not_authenticate(served):
 
     expired = db.run(1, None, add_keys)
     assert odoo.jsonrpc("common", "authenticate", "odoo", "retail-sync", expired, {}) is False
+    assert odoo.call("res.partner", "search_count", []) >= 1  # the good key, now verified and cached
+    # archiving the user drops the cached credentials: the very next call is refused
     db.run(1, None, lambda env: env["res.users"].sudo().write([uid], {"active": False}))
-    sandbox.service.forget_credentials()
-    assert odoo.jsonrpc("common", "authenticate", "odoo", "retail-sync", CREDS.integration_api_key, {}) is False
-    with pytest.raises(RpcError):
+    with pytest.raises(RpcError) as refused:
         odoo.call("res.partner", "search_count", [])
+    assert refused.value.name == "odoo.exceptions.AccessDenied"
+    assert odoo.jsonrpc("common", "authenticate", "odoo", "retail-sync", CREDS.integration_api_key, {}) is False
 
 
 @pytest.mark.parametrize("fixture, path", [("shopify", "/sandbox/throttle"), ("shopify", "/sandbox/webhooks"),

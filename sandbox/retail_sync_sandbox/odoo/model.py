@@ -384,6 +384,7 @@ class Model:
     def _changed(self) -> None:
         if self.spec.name in security.SECURITY_MODELS and self.env.database is not None:
             self.env.database.groups_cache.clear()
+            self.env.database.credential_cache.clear()
 
     # hooks for business models
     def _after_create(self, ids: list[int], vals_list: list[dict]) -> None:

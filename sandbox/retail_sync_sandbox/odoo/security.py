@@ -82,7 +82,8 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-SECURITY_MODELS = {"res.users", "res.groups"}
+# Changing these drops the cached groups and verified credentials (Odoo clears its caches the same way).
+SECURITY_MODELS = {"res.users", "res.groups", "res.users.apikeys"}
 
 
 def user_groups(env, uid: int) -> set[str]:

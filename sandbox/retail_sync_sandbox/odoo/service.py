@@ -36,7 +36,6 @@ class OdooService:
         self.databases = databases
         self.stats = stats
         self.cooldown = cooldown or LoginCooldown()
-        self._credential_cache: dict[tuple[str, int, str], bool] = {}
 
     # ---------------------------------------------------------------- common
     def version_info(self) -> dict:
@@ -89,19 +88,20 @@ class OdooService:
             uid = int(uid)  # Odoo's dispatch does int(params[1]): "2" is uid 2, "abc" a ValueError
         if not isinstance(uid, int) or isinstance(uid, bool) or not isinstance(credential, str):
             raise AccessDenied()
-        key = (db.name, uid, credential)
-        if key not in self._credential_cache:
+        key = (uid, credential)
+        if key not in db.credential_cache:
             login = db.run(1, None, lambda env: env["res.users"].sudo().read([uid], ["login"])[0]["login"]
                            if env["res.users"].sudo().exists([uid]) else None)
             if login is None:
                 raise AccessDenied()
             if self.authenticate(db_name, login, credential, interactive=False) != uid:
                 raise AccessDenied()
-            self._credential_cache[key] = True
+            db.credential_cache.add(key)
         return db
 
     def forget_credentials(self) -> None:
-        self._credential_cache.clear()
+        for db in self.databases.values():
+            db.credential_cache.clear()
 
     # ---------------------------------------------------------------- dispatch
     def dispatch_rpc(self, service_name: str, method: str, args: list, fault: str | None = None,
