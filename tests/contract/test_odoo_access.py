@@ -54,6 +54,10 @@ def test_api_key_hashes_are_not_fields(odoo):
     if odoo.admin_password:
         error = rpc_error(lambda: odoo.admin_call("res.users.apikeys", "search", [["key", "=like", "%"]]))
         assert error.name == "builtins.ValueError"
+        error = rpc_error(lambda: odoo.admin_call("res.users.apikeys", "search", [], order="key"))
+        assert error.name == "builtins.ValueError"
+        error = rpc_error(lambda: odoo.admin_call("res.users.apikeys", "search_read", [], ["key"]))
+        assert error.name == "builtins.ValueError"
 
 
 def test_dotted_paths_need_read_rights_on_the_comodel(odoo):

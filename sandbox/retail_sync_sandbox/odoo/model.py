@@ -100,6 +100,8 @@ class Model:
             name, direction = words[0], (words[1].lower() if len(words) > 1 else "asc")
             if name == "id":
                 column = self.table.c.id
+            elif name in getattr(self, "_hidden_fields", ()) and not self.env.su:
+                raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
             elif name in getattr(self, "_secret_fields", ()) and not self.env.su:
                 raise ValueError(f"Cannot convert {self.spec.name}.{name} to SQL because it is not stored")
             elif name in self.spec.columns:
