@@ -8,6 +8,7 @@ import datetime as dt
 import httpx
 import pytest
 
+from retail_sync_sandbox.control import new_control_token
 from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync_sandbox.odoo.login_cooldown import TOO_MANY_FAILURES, LoginCooldown
 from retail_sync_sandbox.odoo.seed import SeedCredentials
@@ -52,12 +53,12 @@ def test_control_routes_need_the_token(served):
     assert httpx.get(server.url + "/sandbox/health").status_code == 200  # liveness stays open
 
 
-def test_a_generated_token_when_none_is_given(monkeypatch):
+def test_a_generated_token_when_none_is_given(monkeypatch, capsys):
     monkeypatch.delenv("SANDBOX_CONTROL_TOKEN", raising=False)
-    first, second = OdooSandbox(17, credentials=CREDS), OdooSandbox(17, credentials=CREDS)
-    assert len(first.control_token) >= 24 and first.control_token != second.control_token
+    first, second = new_control_token(), new_control_token()
+    assert len(first) >= 24 and first != second and first in capsys.readouterr().err
     monkeypatch.setenv("SANDBOX_CONTROL_TOKEN", "from-env")
-    assert OdooSandbox(17, credentials=CREDS).control_token == "from-env"
+    assert new_control_token() == "from-env" and new_control_token("given") == "given"
 
 
 def test_login_cooldown_after_five_failures_per_ip(served):
