@@ -59,9 +59,9 @@ def pipeline(workdir: Path, rows: list[dict]) -> dict:
             validated, validate_s, _ = measured(
                 lambda u, lbl: validate_feed(read_feed(u), workdir / lbl, settings, store, lbl, lambda alert: None),
                 uri, label)
-            httpx.post(f"{server.url}/sandbox/stats/reset")
+            httpx.post(f"{server.url}/sandbox/stats/reset", headers=server.control)
             result, wall, cpu = measured(publish_catalog, validated.good_path, client, store, settings, label)
-            stats = httpx.get(f"{server.url}/sandbox/stats").json()
+            stats = httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()
             writes = sum(v["calls"] for k, v in stats["by_call"].items()
                          if k.rsplit(".", 1)[1] in ("load", "create", "write", "unlink"))
             figures[label] = {"validate_s": round(validate_s, 2), "publish_s": round(wall, 2),
@@ -88,9 +88,9 @@ def naive(rows: list[dict]) -> dict:
                 else:
                     client.call("product.product", "create", vals)
 
-        httpx.post(f"{server.url}/sandbox/stats/reset")
+        httpx.post(f"{server.url}/sandbox/stats/reset", headers=server.control)
         _, wall, cpu = measured(run)
-        calls = httpx.get(f"{server.url}/sandbox/stats").json()["calls"]
+        calls = httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()["calls"]
     return {"rows": len(rows), "publish_s": round(wall, 2), "rpc_calls": calls,
             "rpc_calls_per_row": round(calls / len(rows), 2), "rows_per_s": round(len(rows) / wall),
             "client_cpu_us_per_row": round(cpu / len(rows) * 1e6, 1)}

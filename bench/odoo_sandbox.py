@@ -51,10 +51,11 @@ def main() -> None:
         n_small = 500
         small_read = [timed(lambda: [rpc("res.partner", "search_read", [["id", "=", 1]], ["name"])
                                      for _ in range(n_small)]) for _ in range(REPEATS)]
-        httpx.post(f"{server.url}/sandbox/stats/reset")
+        httpx.post(f"{server.url}/sandbox/stats/reset", headers=server.control)
         rpc("res.partner", "search_read", [["id", "=", 1]], ["name"])
         [rpc("res.partner", "search_read", [["id", "=", 1]], ["name"]) for _ in range(n_small)]
-        read_stats = httpx.get(f"{server.url}/sandbox/stats").json()["by_call"]["res.partner.search_read"]
+        stats = httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()
+        read_stats = stats["by_call"]["res.partner.search_read"]
         small_create = [timed(lambda: [rpc("res.partner", "create", {"name": "Small"}) for _ in range(n_small)])
                         for _ in range(REPEATS)]
         batch = [{"name": f"Batch {i}", "email": f"b{i}@example.com", "ref": f"R{i}"} for i in range(1000)]

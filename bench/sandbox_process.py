@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,7 +23,9 @@ class SandboxProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._cmd = [sys.executable, "-m", "retail_sync_sandbox", *args, "--port", str(self.port)]
-        self._env = {**os.environ, **(env or {})}
+        token = secrets.token_urlsafe(18)
+        self._env = {**os.environ, **(env or {}), "SANDBOX_CONTROL_TOKEN": token}
+        self.control = {"X-Sandbox-Token": token}  # the headers /sandbox/ control routes need
 
     def __enter__(self) -> SandboxProcess:
         self.process = subprocess.Popen(self._cmd, env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

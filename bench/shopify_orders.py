@@ -31,8 +31,8 @@ RAISED = {"maximumAvailable": 20000, "restoreRate": 20000}
 
 
 def scenario(server, name: str, throttle: dict, pace: bool, bulk: bool, time_box: float | None) -> dict:
-    httpx.put(f"{server.url}/sandbox/throttle", json=throttle).raise_for_status()
-    httpx.post(f"{server.url}/sandbox/stats/reset").raise_for_status()
+    httpx.put(f"{server.url}/sandbox/throttle", json=throttle, headers=server.control).raise_for_status()
+    httpx.post(f"{server.url}/sandbox/stats/reset", headers=server.control).raise_for_status()
     config = ChannelConfig("shopify-eu", "shopify", server.url, "shopify_eu")
     tracemalloc.start()
     started = time.perf_counter()
@@ -48,7 +48,7 @@ def scenario(server, name: str, throttle: dict, pace: bool, bulk: bool, time_box
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    stats = httpx.get(f"{server.url}/sandbox/stats").json()
+    stats = httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()
     rate = count / elapsed if elapsed else 0.0
     return {"benchmark": "shopify_orders", "scenario": name, "orders": count, "seconds": round(elapsed, 2),
             "orders_per_s": round(rate, 1), "requests": counters.requests, "points_spent": counters.points_spent,

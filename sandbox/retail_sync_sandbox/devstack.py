@@ -24,7 +24,12 @@ def load_secrets() -> dict[str, str]:
                   "ODOO_SANDBOX_ADMIN_PASSWORD": secrets.token_urlsafe(16)}
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
-    return dict(line.split("=", 1) for line in path.read_text().split())
+    values = dict(line.split("=", 1) for line in path.read_text().split())
+    if "SANDBOX_CONTROL_TOKEN" not in values:  # the /sandbox/* routes' token; older files lack it
+        values["SANDBOX_CONTROL_TOKEN"] = secrets.token_urlsafe(24)
+        with path.open("a") as secrets_file:
+            secrets_file.write(f"SANDBOX_CONTROL_TOKEN={values['SANDBOX_CONTROL_TOKEN']}\n")
+    return values
 
 
 def main() -> None:
@@ -49,7 +54,7 @@ def main() -> None:
         airflow = str(Path(sys.executable).parent / "airflow")
         subprocess.run([airflow, "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([airflow, "pools", "import", str(ROOT / "config" / "pools.json")], env=env, check=True)
-        print(f"Odoo sandbox: http://127.0.0.1:8069 (API key in {STACK / 'secrets.env'}); "
+        print(f"Odoo sandbox: http://127.0.0.1:8069 (API key and /sandbox/ control token in {STACK / 'secrets.env'}); "
               f"mail sink: 127.0.0.1:{mail.port} → {STACK / 'mail'}")
         print(f"Drop feeds into {STACK / 'retail_sync' / 'landing' / 'catalog'}; Airflow UI: http://localhost:8080 "
               f"(admin password: {STACK / 'airflow' / 'simple_auth_manager_passwords.json.generated'})")

@@ -51,7 +51,7 @@ def test_jsonrpc_error_code_by_version(odoo):
     (("res.partner", "search", [[["name", "no-such-op", "x"]]]), "builtins.ValueError", 1),
     (("res.partner", "search", [[["no_such_field", "=", "x"]]]), "builtins.ValueError", 1),
     (("res.partner", "no_such_method", []), "builtins.AttributeError", 1),
-    (("res.users", "search_read", [[]]), "odoo.exceptions.AccessError", 4),
+    (("res.groups", "write", [[1], {"name": "x"}]), "odoo.exceptions.AccessError", 4),
     (("res.partner", "read", [[999_999], ["name"]]), "odoo.exceptions.MissingError", 2),
 ])
 def test_error_classes_and_fault_codes(odoo, bad, name, fault_code):
@@ -157,14 +157,14 @@ def test_json2_statuses(odoo):
     unauthorized = post("/json/2/res.partner/search", json={}, headers={"Authorization": "bearer nope"})
     assert unauthorized.status_code == 401 and unauthorized.json()["message"] == "Invalid apikey"
     assert post("/json/2/no.model/search", json={}, headers=good).status_code == 404
-    assert post("/json/2/res.partner/_search", json={}, headers=good).status_code == 404
+    assert post("/json/2/res.partner/_search", json={}, headers=good).status_code == 403  # AccessError
     assert post("/json/2/res.partner/no_method", json={}, headers=good).status_code == 404
     assert odoo.http.get("/json/2/res.partner/search", headers=good).status_code == 404
     assert post("/json/2/res.partner/search", json={"ids": [1], "domain": []}, headers=good).status_code == 422
     assert post("/json/2/res.partner/search", json={"bogus": 1}, headers=good).status_code == 422
     missing = post("/json/2/product.template/create", json={"vals_list": [{"list_price": 1}]}, headers=good)
     assert missing.status_code == 422 and missing.json()["name"] == "odoo.exceptions.ValidationError"
-    assert post("/json/2/res.users/search_read", json={}, headers=good).status_code == 403
+    assert post("/json/2/res.groups/write", json={"ids": [1], "vals": {"name": "x"}}, headers=good).status_code == 403
     assert post("/json/2/res.partner/search", content="{", headers=good).status_code == 400
     created = post("/json/2/res.partner/create", json={"vals_list": {"name": f"J2 {uuid.uuid4()}"}}, headers=good)
     assert created.status_code == 200 and isinstance(created.json(), list) and len(created.json()) == 1

@@ -127,7 +127,8 @@ def test_inventory_set_quantities_requires_a_compare_quantity(shopify):
 def test_order_webhooks_are_signed_with_the_app_secret(shopify, small_world):
     server, sandbox = shopify
     with WebhookReceiver() as receiver:
-        httpx.post(f"{server.url}/sandbox/webhooks", json={"url": receiver.url, "secret": "app-secret"})
+        httpx.post(f"{server.url}/sandbox/webhooks", json={"url": receiver.url, "secret": "app-secret"},
+                   headers={"X-Sandbox-Token": sandbox.control_token})
         store = small_world.store("shopify-eu")
         order = make_order(__import__("random").Random(1), store, 9999, __import__("datetime").datetime(2026, 11, 2),
                            small_world.catalog, small_world.customers_of("shopify-eu")[0],

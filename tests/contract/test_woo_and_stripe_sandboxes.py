@@ -143,8 +143,10 @@ def test_stripe_and_woo_webhooks_are_signed_as_each_platform_signs(stripe_sandbo
     woo_server, woo_box = woo
     charge = next(c for c in small_world.stripe["charges"] if not c["refunded"])
     with WebhookReceiver() as receiver:
-        httpx.post(f"{stripe_server.url}/sandbox/webhooks", json={"url": receiver.url, "secret": "whsec_test"})
-        httpx.post(f"{woo_server.url}/sandbox/webhooks", json={"url": receiver.url, "secret": "woo-secret"})
+        httpx.post(f"{stripe_server.url}/sandbox/webhooks", json={"url": receiver.url, "secret": "whsec_test"},
+                   headers={"X-Sandbox-Token": stripe.control_token})
+        httpx.post(f"{woo_server.url}/sandbox/webhooks", json={"url": receiver.url, "secret": "woo-secret"},
+                   headers={"X-Sandbox-Token": woo_box.control_token})
         httpx.post(f"{stripe_server.url}/v1/refunds", data={"charge": charge["id"], "amount": "50"},
                    headers={"Authorization": f"Bearer {STRIPE_KEY}"})
         woo_box.upsert_order(small_world.orders_of("woo-uk")[0], "orders/updated")

@@ -203,7 +203,8 @@ def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
                                 str(world.settings.staging_root), uri], env=dict(os.environ))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        stats = httpx.get(f"{world.server.url}/sandbox/stats").json()["by_call"]
+        stats = httpx.get(f"{world.server.url}/sandbox/stats",
+                          headers={"X-Sandbox-Token": world.sandbox.control_token}).json()["by_call"]
         if stats.get("product.product.load", {}).get("calls", 0) >= 1:
             break
         time.sleep(0.02)

@@ -64,7 +64,7 @@ def test_orm_calls_on_either_transport(client):
 
 @pytest.mark.parametrize("call, error", [
     (("product.template", "create", {"list_price": 1}), OdooValidationError),
-    (("res.users", "search_read", []), OdooAccessError),
+    (("res.groups", "write", [1], {"name": "x"}), OdooAccessError),
     (("res.partner", "create", {"no_such_field": 1}), OdooProgrammingError),
     (("res.partner", "read", [987654], ["name"]), OdooMissingError),
 ])

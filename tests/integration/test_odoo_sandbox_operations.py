@@ -20,6 +20,8 @@ from retail_sync_sandbox.serving import RunningServer
 from ..contract.odoo_target import OdooTarget, RpcError
 
 CREDS = SeedCredentials(admin_password="admin-pw", integration_password="pw", integration_api_key="key-" + "x" * 36)
+CONTROL_TOKEN = "control-" + "t" * 24
+CONTROL = {"X-Sandbox-Token": CONTROL_TOKEN}
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def running():
     started = []
 
     def start(version=17, **kw):
-        sandbox = OdooSandbox(version, credentials=CREDS, **kw)
+        sandbox = OdooSandbox(version, credentials=CREDS, control_token=CONTROL_TOKEN, **kw)
         server = RunningServer(create_app(sandbox)).start()
         started.append(server)
         target = OdooTarget(server.url, next(iter(sandbox.databases)), CREDS.integration_login,
@@ -53,7 +55,7 @@ def test_http_faults_429_and_5xx(running):
 def test_in_band_serialization_failure_changes_nothing(running):
     sandbox, server, odoo = running()
     before = odoo.call("res.partner", "search_count", [])
-    httpx.put(f"{server.url}/sandbox/faults", json={"fail_calls": {"1": "serialization"}})
+    httpx.put(f"{server.url}/sandbox/faults", json={"fail_calls": {"1": "serialization"}}, headers=CONTROL)
     with pytest.raises(RpcError) as info:
         odoo.call("res.partner", "create", {"name": "Never"})
     assert info.value.name == "psycopg2.errors.SerializationFailure"
@@ -63,7 +65,7 @@ def test_in_band_serialization_failure_changes_nothing(running):
 def test_after_commit_fault_loses_the_answer_not_the_write(running):
     sandbox, server, odoo = running()
     assert odoo.uid  # authenticate before the plan counts calls
-    httpx.put(f"{server.url}/sandbox/faults", json={"fail_calls": {"1": "504"}, "after_commit": True})
+    httpx.put(f"{server.url}/sandbox/faults", json={"fail_calls": {"1": "504"}, "after_commit": True}, headers=CONTROL)
     with pytest.raises(RpcError):
         try:
             odoo.call("res.partner", "create", {"name": "Written anyway"})
@@ -78,14 +80,14 @@ def test_random_fault_rates_are_seeded_and_bounded(running):
     body = {"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}}
     statuses = [httpx.post(f"{server.url}/jsonrpc", json=body).status_code for _ in range(200)]
     assert set(statuses) == {200, 503} and 30 < statuses.count(503) < 90
-    assert httpx.put(f"{server.url}/sandbox/faults", json={"rate_503": 2}).status_code == 400
-    assert httpx.put(f"{server.url}/sandbox/faults", json={"bogus": 1}).status_code == 400
+    assert httpx.put(f"{server.url}/sandbox/faults", json={"rate_503": 2}, headers=CONTROL).status_code == 400
+    assert httpx.put(f"{server.url}/sandbox/faults", json={"bogus": 1}, headers=CONTROL).status_code == 400
 
 
 def test_latency_per_call_and_per_record(running):
     sandbox, server, odoo = running()
     assert odoo.uid
-    httpx.put(f"{server.url}/sandbox/faults", json={"latency_ms": 50, "latency_per_record_ms": 5})
+    httpx.put(f"{server.url}/sandbox/faults", json={"latency_ms": 50, "latency_per_record_ms": 5}, headers=CONTROL)
     started = time.perf_counter()
     odoo.call("res.partner", "create", [{"name": f"L{i}"} for i in range(20)])
     assert time.perf_counter() - started >= 0.05 + 0.1
@@ -94,12 +96,12 @@ def test_latency_per_call_and_per_record(running):
 def test_stats_count_calls_time_and_records(running):
     sandbox, server, odoo = running()
     assert odoo.uid
-    httpx.post(f"{server.url}/sandbox/stats/reset")
+    httpx.post(f"{server.url}/sandbox/stats/reset", headers=CONTROL)
     odoo.call("res.partner", "create", [{"name": f"S{i}"} for i in range(30)])
     odoo.call("res.partner", "search_read", [["name", "like", "S"]], ["name"])
     with pytest.raises(RpcError):
         odoo.call("res.partner", "create", {"bogus": 1})
-    stats = httpx.get(f"{server.url}/sandbox/stats").json()
+    stats = httpx.get(f"{server.url}/sandbox/stats", headers=CONTROL).json()
     assert stats["by_call"]["res.partner.create"] == {**stats["by_call"]["res.partner.create"], "calls": 2,
                                                        "errors": 1, "records": 30}
     assert stats["by_call"]["res.partner.search_read"]["records"] >= 30
@@ -110,7 +112,7 @@ def test_reset_returns_to_the_seed(running):
     sandbox, server, odoo = running()
     seeded = odoo.call("res.partner", "search_count", [])
     odoo.call("res.partner", "create", {"name": "Temporary"})
-    assert httpx.post(f"{server.url}/sandbox/reset").json() == {"ok": True}
+    assert httpx.post(f"{server.url}/sandbox/reset", headers=CONTROL).json() == {"ok": True}
     odoo._uid = None
     assert odoo.call("res.partner", "search_count", []) == seeded
 
@@ -225,7 +227,7 @@ def test_command_line_server(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {"ODOO_SANDBOX_ADMIN_PASSWORD": "a", "ODOO_SANDBOX_PASSWORD": "p", "ODOO_SANDBOX_API_KEY": "cli-key",
-           "PATH": "/usr/bin:/bin"}
+           "SANDBOX_CONTROL_TOKEN": CONTROL_TOKEN, "PATH": "/usr/bin:/bin"}
     process = subprocess.Popen([sys.executable, "-m", "retail_sync_sandbox", "odoo", "--port", str(port),
                                 "--version", "18", "--seed", "demo", "--faults", '{"latency_ms": 1}'],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -241,7 +243,7 @@ def test_command_line_server(tmp_path):
         assert health == {"status": "ok", "product": "odoo", "version": 18, "databases": ["odoo"]}
         models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/xmlrpc/2/common")
         assert isinstance(models.authenticate("odoo", "retail-sync", "cli-key", {}), int)
-        assert httpx.get(f"http://127.0.0.1:{port}/sandbox/faults").json()["plan"]["latency_ms"] == 1
+        assert httpx.get(f"http://127.0.0.1:{port}/sandbox/faults", headers=CONTROL).json()["plan"]["latency_ms"] == 1
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -40,6 +40,8 @@ class Database:
         self.seeder = seeder
         # uid -> group external ids; dropped whenever users or groups change (see Model._changed).
         self.groups_cache: dict[int, set[str]] = {}
+        # (uid, credential) pairs already verified, as Odoo's uid cache; dropped with groups_cache.
+        self.credential_cache: set[tuple[int, str]] = set()
         # SQLite has one writer at a time; serialize calls rather than fail them with "database is locked".
         self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
@@ -49,6 +51,7 @@ class Database:
 
     def reset(self) -> None:
         self.groups_cache.clear()
+        self.credential_cache.clear()
         with self._guard():
             self.registry.metadata.drop_all(self.engine)
             self.registry.metadata.create_all(self.engine)

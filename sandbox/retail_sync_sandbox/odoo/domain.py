@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from . import security
 from .fields import Boolean, Many2many, Many2one, One2many
 
 if TYPE_CHECKING:
@@ -93,11 +94,15 @@ class DomainCompiler:
 
         name, _, rest = left.partition(".")
         field = self.spec.fields.get(name)
-        if field is None:
+        if field is None or (name in getattr(self.model, "_hidden_fields", ()) and not self.env.su):
             raise ValueError(f"Invalid field {name!r} in leaf {list(leaf)!r} on model {self.spec.name!r}")
+        if name in getattr(self.model, "_secret_fields", ()) and not self.env.su:
+            # Credentials are computed, unstored fields in Odoo: never a way to probe a hash.
+            raise ValueError(f"Non-stored field {self.spec.name}.{name} cannot be searched.")
         if name in self.spec.inherited:
+            # _inherits is a join in Odoo, not a search on the parent: no separate access check.
             link = self.spec.inherited[name]
-            return self._any(self.spec.fields[link], [(left, operator, value)])
+            return self._any(self.spec.fields[link], [(left, operator, value)], check_access=False)
         if rest:
             if not field.relational:
                 raise ValueError(f"Invalid field {left!r} in leaf {list(leaf)!r}: {name!r} is not relational")
@@ -129,7 +134,14 @@ class DomainCompiler:
         comodel = self.env[comodel_name]
         return comodel.search_query(domain or [])
 
-    def _any(self, field, domain) -> sa.ColumnElement:
+    def _check_comodel(self, comodel_name: str) -> None:
+        """A path through a relation searches the comodel, with the caller's read right on it."""
+        if not self.env.su:
+            security.check_model_access(self.env, comodel_name, "read")
+
+    def _any(self, field, domain, check_access: bool = True) -> sa.ColumnElement:
+        if check_access:
+            self._check_comodel(field.comodel)
         if isinstance(field, Many2one):
             return self.table.c[field.name].in_(self._subquery(field.comodel, domain))
         if isinstance(field, One2many):
@@ -150,7 +162,7 @@ class DomainCompiler:
             comodel = self.env[field.comodel]
             return self._any(field, [(comodel._rec_name, operator, value)])
         ids = value if isinstance(value, (list, tuple)) else [value]
-        positive = self._any(field, [("id", "in", list(ids))])
+        positive = self._any(field, [("id", "in", list(ids))], check_access=False)
         return sa.not_(positive) if operator in ("!=", "not in") else positive
 
     def _any_link(self, field) -> sa.ColumnElement:
@@ -161,6 +173,7 @@ class DomainCompiler:
         return self.table.c.id.in_(sa.select(rel.c[field.column1]))
 
     def _many2one_by_name(self, field, operator, value) -> sa.ColumnElement:
+        self._check_comodel(field.comodel)
         comodel = self.env[field.comodel]
         negative = operator in ("!=", "not like", "not ilike", "not in")
         positive_op = {"!=": "=", "not like": "like", "not ilike": "ilike", "not in": "in"}.get(operator, operator)
@@ -177,7 +190,7 @@ class DomainCompiler:
             ids = comodel.with_context(active_test=False).search([(comodel._rec_name, "ilike", ids[0])])
         related = comodel.hierarchy_ids(list(ids), down=(operator == "child_of"))
         if isinstance(field, (One2many, Many2many)):
-            return self._any(field, [("id", "in", related)])
+            return self._any(field, [("id", "in", related)], check_access=False)
         column = self.table.c.id if field.name == "id" else self.table.c[field.name]
         return column.in_(related) if related else sa.false()
 

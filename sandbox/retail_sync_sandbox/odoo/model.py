@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from . import security
 from .api import model_method, records_method
+from .db_errors import InvalidRowCountInLimitClause, InvalidRowCountInResultOffsetClause
 from .domain import DomainCompiler, normalize
 from .exceptions import MissingError, ValidationError
 from .fields import ALL_VERSIONS, Char, Datetime, Field, Integer, Many2many, Many2one, One2many
@@ -99,10 +100,16 @@ class Model:
             name, direction = words[0], (words[1].lower() if len(words) > 1 else "asc")
             if name == "id":
                 column = self.table.c.id
+            elif name in getattr(self, "_hidden_fields", ()) and not self.env.su:
+                raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
+            elif name in getattr(self, "_secret_fields", ()) and not self.env.su:
+                raise ValueError(f"Cannot convert {self.spec.name}.{name} to SQL because it is not stored")
             elif name in self.spec.columns:
                 column = self.table.c[name]
+            elif name in self.spec.inherited:
+                column = self._inherited_column(name)  # Odoo joins the _inherits parent to sort on it
             elif name in self.spec.fields:
-                # Odoo sorts on inherited/related fields by joining; the sandbox keeps to stored columns.
+                # Odoo sorts on related fields by joining; the sandbox keeps to stored columns.
                 continue
             else:
                 raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
@@ -111,8 +118,18 @@ class Model:
             clauses.append(self.table.c.id.asc())
         return clauses
 
+    def _inherited_column(self, name: str) -> sa.ScalarSelect:
+        link = self.spec.inherited[name]
+        parent = self.env[self.spec.fields[link].comodel]
+        return sa.select(parent.table.c[name]).where(parent.table.c.id == self.table.c[link]).scalar_subquery()
+
     def search_query(self, domain, order: str | None = None, limit: int | None = None, offset: int = 0,
                      columns=None) -> sa.Select:
+        # PostgreSQL refuses these (SQLite would read a negative LIMIT as "no limit").
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit < 0:
+            raise InvalidRowCountInLimitClause("LIMIT must not be negative")
+        if isinstance(offset, int) and not isinstance(offset, bool) and offset < 0:
+            raise InvalidRowCountInResultOffsetClause("OFFSET must not be negative")
         query = sa.select(*(columns or [self.table.c.id])).where(self.compile_domain(domain))
         if order is not None or limit or offset:
             query = query.order_by(*self.order_by(order))
@@ -137,6 +154,10 @@ class Model:
         fields = self._check_read_fields(fields)
         query = self.search_query(domain or [], order or self._order, limit, offset, columns=[self.table])
         rows = [dict(row) for row in self.conn.execute(query).mappings()]
+        unknown = sorted(set(read_kwargs) - {"load"})
+        if rows and unknown:
+            # Odoo passes the extra keywords on to read(), which refuses them (only when rows matched).
+            raise TypeError(f"read() got an unexpected keyword argument {unknown[0]!r}")
         return self._format_rows(rows, fields, read_kwargs.get("load", "_classic_read"))
 
     # ------------------------------------------------------------ read
@@ -179,7 +200,7 @@ class Model:
         if isinstance(fields, str):
             fields = [fields]
         for name in fields:
-            if name not in self.spec.fields:
+            if name not in self.spec.fields or (name in getattr(self, "_hidden_fields", ()) and not self.env.su):
                 raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
         return [f for f in fields if f != "id"]
 
@@ -365,6 +386,7 @@ class Model:
     def _changed(self) -> None:
         if self.spec.name in security.SECURITY_MODELS and self.env.database is not None:
             self.env.database.groups_cache.clear()
+            self.env.database.credential_cache.clear()
 
     # hooks for business models
     def _after_create(self, ids: list[int], vals_list: list[dict]) -> None:
@@ -557,7 +579,7 @@ class Model:
         names = allfields or list(self.spec.fields)
         result = {}
         for name in names:
-            if name not in self.spec.fields:
+            if name not in self.spec.fields or name in getattr(self, "_hidden_fields", ()):
                 continue
             info = self.spec.fields[name].describe(self.env.version)
             if name in self.spec.inherited:
@@ -596,6 +618,14 @@ class Model:
         ids = self.search(domain, limit=limit)
         names = self._display_names(ids)
         return [[i, names[i]] for i in ids]
+
+    @records_method("read", versions=(17,))
+    def name_get(self, ids):
+        """Deprecated in 17 (read display_name instead), removed in 18."""
+        ids = self.ids_arg(ids)
+        self.ensure_exist(ids)
+        names = self._display_names(ids)
+        return [[i, names.get(i, False)] for i in ids]
 
     @model_method(None, versions=(17, 18))
     def check_access_rights(self, operation, raise_exception=True):

@@ -6,6 +6,7 @@ operations it may run. Administrators (`base.group_system`) may do everything.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -16,24 +17,48 @@ from .exceptions import AccessDenied, AccessError
 
 OPERATIONS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
 ADMIN_GROUP = "base.group_system"
+ERP_MANAGER_GROUP = "base.group_erp_manager"
+EVERYONE = ""  # an ir.model.access row without a group applies to every user
 PBKDF2_ROUNDS = 20_000
 
-# The integration user's rights: what retail-sync's flows need and nothing more.
-ACCESS_RIGHTS: dict[str, dict[str, str]] = {
-    "base.group_user": {
-        "res.company": "r", "res.country": "r", "res.currency": "r", "uom.uom": "r", "uom.category": "r",
-        "res.partner": "r", "product.category": "r", "product.template": "r",
-        "product.product": "r", "product.pricelist": "r", "product.pricelist.item": "r",
-        "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
-        "stock.quant": "r", "ir.model.data": "r", "product.attribute": "r", "product.attribute.value": "r",
-        "product.template.attribute.line": "r", "product.template.attribute.value": "r",
+# ir.model.access as Odoo ships it (odoo/addons/base/security/ir.model.access.csv and each addon's),
+# for the models the sandbox has: group external id -> model -> the operations it grants
+# (r read, w write, c create, u unlink).
+SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
+    EVERYONE: {
+        "res.company": "r", "res.country": "r", "res.country.state": "r", "res.currency": "r",
+        "res.lang": "r", "res.users": "r",
     },
+    "base.group_user": {
+        "ir.model": "r", "ir.model.fields": "r", "ir.model.data": "rc", "res.groups": "r", "res.partner": "r",
+        "decimal.precision": "r", "uom.uom": "r", "uom.category": "r",
+        "product.category": "r", "product.template": "r", "product.product": "r", "product.pricelist": "r",
+        "product.pricelist.item": "r", "product.attribute": "r", "product.attribute.value": "r",
+        "product.template.attribute.line": "r", "product.template.attribute.value": "r",
+        "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
+        "stock.quant": "r",
+    },
+    ERP_MANAGER_GROUP: {
+        "ir.model": "rwcu", "ir.model.fields": "rwcu", "ir.model.data": "rwcu", "res.company": "rwcu",
+        "res.groups": "rwcu", "res.users": "rwcu",
+    },
+    "base.group_partner_manager": {"res.partner": "rwcu", "res.country": "rwcu", "res.country.state": "rwcu"},
+}
+# The integration user's own group stands for the business groups a real integration user holds
+# (product and inventory managers): what retail-sync's flows need, and never ir.model.data write.
+INTEGRATION_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
     "retail_sync.group_integration": {
         "res.partner": "rwc", "product.category": "rwc", "product.template": "rwc", "product.product": "rwc",
         "product.pricelist": "rwc", "product.pricelist.item": "rwcu", "stock.quant": "rwc",
-        "ir.model.data": "rwcu", "product.attribute": "rwc", "product.attribute.value": "rwc",
+        "product.attribute": "rwc", "product.attribute.value": "rwc",
         "product.template.attribute.line": "rwcu", "product.template.attribute.value": "rwc",
     },
+}
+ACCESS_RIGHTS = {**SHIPPED_ACCESS_RIGHTS, **INTEGRATION_ACCESS_RIGHTS}
+GROUP_DISPLAY_NAMES = {
+    "base.group_user": "User types / Internal User", ERP_MANAGER_GROUP: "Administration / Access Rights",
+    ADMIN_GROUP: "Administration / Settings", "base.group_partner_manager": "Extra Rights / Contact Creation",
+    "retail_sync.group_integration": "Retail Sync Integration",
 }
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
 
@@ -57,7 +82,8 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-SECURITY_MODELS = {"res.users", "res.groups"}
+# Changing these drops the cached groups and verified credentials (Odoo clears its caches the same way).
+SECURITY_MODELS = {"res.users", "res.groups", "res.users.apikeys"}
 
 
 def user_groups(env, uid: int) -> set[str]:
@@ -86,7 +112,7 @@ def allowed(env, model: str, operation: str) -> bool:
     if ADMIN_GROUP in groups:
         return True
     letter = LETTER[operation]
-    return any(letter in ACCESS_RIGHTS.get(group, {}).get(model, "") for group in groups)
+    return any(letter in ACCESS_RIGHTS.get(group, {}).get(model, "") for group in (EVERYONE, *groups))
 
 
 def check_model_access(env, model: str, operation: str, raise_exception: bool = True) -> bool:
@@ -97,11 +123,25 @@ def check_model_access(env, model: str, operation: str, raise_exception: bool = 
     if not raise_exception:
         return False
     description = env[model].description
+    granting = groups_granting(model, operation)
+    if granting:
+        group_info = "This operation is allowed for the following groups:\n" + "\n".join(
+            f"\t- {name}" for name in granting)
+    else:
+        group_info = "No group currently allows this operation."
     raise AccessError(
         f"You are not allowed to {OPERATIONS[operation]} '{description}' ({model}) records.\n\n"
-        "This operation is allowed for the following groups:\n\t- Administration/Settings\n\n"
-        "Contact your administrator to request access if necessary."
+        f"{group_info}\n\nContact your administrator to request access if necessary."
     )
+
+
+def groups_granting(model: str, operation: str) -> list[str]:
+    """`_get_groups_with_access`: the groups whose access rows grant the operation, by display name,
+    grouped by category (groups without a category last)."""
+    letter = LETTER[operation]
+    names = [GROUP_DISPLAY_NAMES[group] for group, rights in ACCESS_RIGHTS.items()
+             if group != EVERYONE and letter in rights.get(model, "")]
+    return sorted(names, key=lambda name: (" / " not in name, name))
 
 
 def authenticate(env, login: str, credential: str, interactive: bool) -> int:
@@ -116,11 +156,19 @@ def authenticate(env, login: str, credential: str, interactive: bool) -> int:
         raise AccessDenied()
     if verify_password(credential, row.password):
         return row.id
-    if not interactive and api_key_user(env, credential) == row.id:
+    if not interactive and api_key_user(env, credential, scope="rpc") == row.id:
         return row.id
     raise AccessDenied()
 
 
-def api_key_user(env, key: str) -> int | None:
-    keys = env["res.users.apikeys"].table
-    return env.conn.scalar(sa.select(keys.c.user_id).where(keys.c.key == hash_api_key(key)))
+def api_key_user(env, key: str, scope: str | None = None) -> int | None:
+    """`res.users.apikeys._check_credentials`: a key counts only while unexpired, for an active user,
+    and for the scope asked (a key without a scope is good for any)."""
+    keys, users = env["res.users.apikeys"].table, env["res.users"].table
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")  # stored as text
+    query = (sa.select(keys.c.user_id).join(users, users.c.id == keys.c.user_id)
+             .where(keys.c.key == hash_api_key(key), users.c.active.is_(True),
+                    sa.or_(keys.c.expiration_date.is_(None), keys.c.expiration_date >= now)))
+    if scope:
+        query = query.where(sa.or_(keys.c.scope.is_(None), keys.c.scope == scope))
+    return env.conn.scalar(query.limit(1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .models.ir_model import reflect_models
 from .registry import Env
 
 CURRENCIES = [("EUR", "€", "Euro", True), ("USD", "$", "US Dollar", True), ("GBP", "£", "British Pound", True),
@@ -20,6 +21,17 @@ COUNTRIES = [("be", "Belgium", "EUR", 32), ("fr", "France", "EUR", 33), ("de", "
              ("gb", "United Kingdom", "GBP", 44), ("ch", "Switzerland", "CHF", 41), ("se", "Sweden", "SEK", 46),
              ("us", "United States", "USD", 1), ("ca", "Canada", "CAD", 1), ("jp", "Japan", "JPY", 81),
              ("pl", "Poland", "PLN", 48), ("au", "Australia", "AUD", 61)]
+LANGUAGES = [("base.lang_en", "English (US)", "en_US", "en", True), ("base.lang_fr", "French / Français", "fr_FR", "fr", False),
+             ("base.lang_nl_BE", "Dutch (BE) / Nederlands (BE)", "nl_BE", "nl_BE", False),
+             ("base.lang_de", "German / Deutsch", "de_DE", "de", False)]
+
+
+def decimal_precisions(version: int) -> list[tuple[str, str, int]]:
+    """The precisions the product module ships (product_data.xml); 19 renames the unit one."""
+    unit = "Product Unit" if version >= 19 else "Product Unit of Measure"
+    return [("product.decimal_price", "Product Price", 2), ("product.decimal_discount", "Discount", 2),
+            ("product.decimal_stock_weight", "Stock Weight", 2), ("product.decimal_volume", "Volume", 2),
+            ("product.decimal_product_uom", unit, 3)]
 
 
 @dataclass
@@ -42,6 +54,12 @@ def make(env: Env, full: str, model: str, vals: dict) -> int:
 
 def seed_empty(env: Env, creds: SeedCredentials) -> None:
     env = env.sudo()
+    reflect_models(env)
+    for full, name, code, url_code, active in LANGUAGES:
+        make(env, full, "res.lang", {"name": name, "code": code, "iso_code": url_code, "url_code": url_code,
+                                     "active": active})
+    for full, name, digits in decimal_precisions(env.version):
+        make(env, full, "decimal.precision", {"name": name, "digits": digits})
     currencies = {}
     for code, symbol, name, active in CURRENCIES:
         currencies[code] = make(env, f"base.{code}", "res.currency",
@@ -54,14 +72,16 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
     make(env, "base.main_company", "res.company",
          {"name": "My Company", "partner_id": company_partner, "currency_id": currencies["EUR"]})
     groups = {g: make(env, g, "res.groups", {"name": label}) for g, label in (
-        ("base.group_user", "Internal User"), ("base.group_system", "Settings"),
+        ("base.group_user", "Internal User"), ("base.group_erp_manager", "Access Rights"),
+        ("base.group_system", "Settings"),
         ("retail_sync.group_integration", "Retail Sync Integration"))}
     group_field = "groups_id" if env.version < 19 else "group_ids"
     make(env, "base.user_root", "res.users",
          {"name": "OdooBot", "login": "__system__", "active": False, group_field: [(6, 0, list(groups.values()))]})
     make(env, "base.user_admin", "res.users",
          {"name": "Administrator", "login": "admin", "password": creds.admin_password,
-          group_field: [(6, 0, [groups["base.group_user"], groups["base.group_system"]])]})
+          group_field: [(6, 0, [groups["base.group_user"], groups["base.group_erp_manager"],
+                                groups["base.group_system"]])]})
     if env.version < 19:
         units = make(env, "uom.product_uom_categ_unit", "uom.category", {"name": "Unit"})
         weight = make(env, "uom.product_uom_categ_kgm", "uom.category", {"name": "Weight"})

@@ -10,9 +10,12 @@ import inspect
 import time
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..faults import CallStats
 from . import security
 from .database import Database
+from .db_errors import as_psycopg_error
 from .exceptions import (
     AccessDenied,
     AccessError,
@@ -21,16 +24,18 @@ from .exceptions import (
     UnprocessableEntity,
     UserError,
 )
+from .login_cooldown import LoginCooldown
 
 VERSION_INFO = {17: [17, 0, 0, "final", 0, ""], 18: [18, 0, 0, "final", 0, ""], 19: [19, 0, 0, "final", 0, ""]}
 
 
 class OdooService:
-    def __init__(self, version: int, databases: dict[str, Database], stats: CallStats):
+    def __init__(self, version: int, databases: dict[str, Database], stats: CallStats,
+                 cooldown: LoginCooldown | None = None):
         self.version = version
         self.databases = databases
         self.stats = stats
-        self._credential_cache: dict[tuple[str, int, str], bool] = {}
+        self.cooldown = cooldown or LoginCooldown()
 
     # ---------------------------------------------------------------- common
     def version_info(self) -> dict:
@@ -38,7 +43,7 @@ class OdooService:
         return {"server_version": serie, "server_version_info": VERSION_INFO[self.version],
                 "server_serie": serie, "protocol_version": 1}
 
-    def common(self, method: str, args: list) -> Any:
+    def common(self, method: str, args: list, source: str | None = None) -> Any:
         if method == "version":
             return self.version_info()
         if method in ("login", "authenticate"):
@@ -47,7 +52,7 @@ class OdooService:
             else:
                 db, login, password = (list(args) + [None] * 4)[:3]
             try:
-                return self.authenticate(db, login, password, interactive=False)
+                return self.login(db, login, password, interactive=False, source=source)
             except AccessDenied:
                 return False
         raise Exception(f"Method not found: {method}")
@@ -64,32 +69,48 @@ class OdooService:
         db = self.database(db_name)
         return db.run(1, None, lambda env: security.authenticate(env, login, credential, interactive))
 
+    def login(self, db_name: str, login: str, credential: str, interactive: bool, source: str | None) -> int:
+        """A login (not a per-call check): subject to the per-IP cooldown, as `_assert_can_auth` does."""
+        source = source or "unknown"
+        self.cooldown.check(source)
+        try:
+            uid = self.authenticate(db_name, login, credential, interactive)
+        except AccessDenied:
+            self.cooldown.failed(source)
+            raise
+        self.cooldown.succeeded(source)
+        return uid
+
     def check_uid(self, db_name: str, uid: Any, credential: Any) -> Database:
         """`security.check(db, uid, passwd)`: every object call re-checks its credentials."""
         db = self.database(db_name)
+        if isinstance(uid, str):
+            uid = int(uid)  # Odoo's dispatch does int(params[1]): "2" is uid 2, "abc" a ValueError
         if not isinstance(uid, int) or isinstance(uid, bool) or not isinstance(credential, str):
             raise AccessDenied()
-        key = (db.name, uid, credential)
-        if key not in self._credential_cache:
+        key = (uid, credential)
+        if key not in db.credential_cache:
             login = db.run(1, None, lambda env: env["res.users"].sudo().read([uid], ["login"])[0]["login"]
                            if env["res.users"].sudo().exists([uid]) else None)
             if login is None:
                 raise AccessDenied()
             if self.authenticate(db_name, login, credential, interactive=False) != uid:
                 raise AccessDenied()
-            self._credential_cache[key] = True
+            db.credential_cache.add(key)
         return db
 
     def forget_credentials(self) -> None:
-        self._credential_cache.clear()
+        for db in self.databases.values():
+            db.credential_cache.clear()
 
     # ---------------------------------------------------------------- dispatch
-    def dispatch_rpc(self, service_name: str, method: str, args: list, fault: str | None = None) -> Any:
+    def dispatch_rpc(self, service_name: str, method: str, args: list, fault: str | None = None,
+                     source: str | None = None) -> Any:
         """Odoo's `dispatch_rpc`: what /jsonrpc and /xmlrpc/2/<service> both call."""
         if not isinstance(args, list):
             raise TypeError("args must be a list")
         if service_name == "common":
-            return self.common(method, args)
+            return self.common(method, args, source)
         if service_name == "object":
             return self.dispatch_object(method, args, fault)
         if service_name == "db" and method == "list":
@@ -119,7 +140,7 @@ class OdooService:
     # ---------------------------------------------------------------- object
     def execute_kw(self, db_name, uid, password, model, method, args=None, kw=None, fault=None) -> Any:
         db = self.check_uid(db_name, uid, password)
-        return self.call_kw(db, uid, model, method, list(args or []), dict(kw or {}), fault=fault)
+        return self.call_kw(db, int(uid), model, method, list(args or []), dict(kw or {}), fault=fault)
 
     def call_kw(self, db: Database, uid: int, model: str, method: str, args: list, kwargs: dict,
                 ids: list | None = None, json2: bool = False, fault: str | None = None) -> Any:
@@ -128,6 +149,9 @@ class OdooService:
         try:
             result = db.run(uid, kwargs.pop("context", None) if isinstance(kwargs, dict) else None,
                             lambda env: self._dispatch(env, model, method, args, kwargs, ids, json2, fault))
+        except sa.exc.SQLAlchemyError as exc:
+            self.stats.record(key, time.perf_counter() - started, error=True)
+            raise as_psycopg_error(exc) from None
         except Exception:
             self.stats.record(key, time.perf_counter() - started, error=True)
             raise
@@ -137,20 +161,24 @@ class OdooService:
     def _dispatch(self, env, model_name, method, args, kwargs, ids, json2, fault):
         if fault == "serialization":
             raise SerializationFailure()
-        if not isinstance(method, str) or method.startswith("_"):
-            if json2:
-                raise AttributeError(f"The method '{method}' does not exist on the model '{model_name}'")
-            if self.version >= 19:
-                raise AccessError(f"Private methods (such as '{model_name}.{method}') cannot be called remotely.")
+        if self.version < 19 and isinstance(method, str) and method.startswith("_"):
+            # 17/18 check the method name before looking the model up (check_method_name)
             raise AccessError(f"Private methods (such as {method}) cannot be called remotely.")
-        if model_name not in env:
+        if not isinstance(model_name, str) or model_name not in env:
             if json2:
                 raise NotFound(f"the model {model_name!r} does not exist")
             raise UserError(f"Object {model_name} doesn't exist")
+        if not isinstance(method, str):
+            raise AttributeError(f"The method {method!r} does not exist on model '{model_name}'")
+        if method.startswith("_"):  # 19: get_public_method, once the model is known
+            raise AccessError(f"Private methods (such as '{model_name}.{method}') cannot be called remotely.")
         model = env[model_name]
         rpc = model.spec.methods.get(method)
         if rpc is None:
-            raise AttributeError(f"The method '{method}' does not exist on the model '{model_name}'")
+            missing = (f"The method '{model_name}.{method}' does not exist" if self.version >= 19
+                       else f"The method '{method}' does not exist on the model '{model_name}'")
+            # JSON-2 answers an unknown method with 404; the other protocols pass the AttributeError on.
+            raise NotFound(missing) if json2 else AttributeError(missing)
         if rpc.access:
             security.check_model_access(env, model_name, rpc.access)
         func = rpc.func
@@ -161,7 +189,10 @@ class OdooService:
                 raise UnprocessableEntity(f"cannot call {model_name}.{method} with ids")
             else:
                 call_args = [model]
-            bound = _bind(func, call_args, kwargs)
+            try:
+                bound = _bind(func, call_args, kwargs)
+            except TypeError as exc:
+                raise UnprocessableEntity(str(exc)) from None  # only signature binding maps to 422
         else:
             bound = _bind(func, [model, *args], kwargs)
         # Internal cascades run as superuser; the caller's rights were checked above.

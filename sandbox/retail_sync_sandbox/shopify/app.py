@@ -20,6 +20,7 @@ from graphql import GraphQLError, OperationDefinitionNode, execute, parse, valid
 from graphql.language import FragmentDefinitionNode
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -27,6 +28,7 @@ from starlette.routing import Route
 from retail_sync.channels.webhooks import base64_hmac
 
 from ..admin import admin_routes
+from ..control import ControlTokenMiddleware, new_control_token
 from ..datagen.world import World
 from ..documents import DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
@@ -64,6 +66,7 @@ class ShopifySandbox:
         self.store = DocumentStore(db_url)
         self.faults = FaultInjector(faults)
         self.stats = CallStats()
+        self.control_token = new_control_token()  # $SANDBOX_CONTROL_TOKEN or a fresh one
         self.bucket = LeakyBucket(bucket_size, restore_rate)
         self.webhooks = WebhookSender(shopify_signer(self.domain, API_VERSIONS[-1]))
         self.mutations = Mutations(self, self.order_changed)
@@ -208,4 +211,4 @@ def create_app(sandbox: ShopifySandbox) -> Starlette:
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset,
                       info=lambda: {"product": "shopify", "shop": sandbox.domain, "api_versions": list(API_VERSIONS)}),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(ControlTokenMiddleware, token=sandbox.control_token)])

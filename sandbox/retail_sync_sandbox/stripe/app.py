@@ -19,6 +19,7 @@ import threading
 import time
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from retail_sync.channels.webhooks import stripe_signature
 
 from ..admin import admin_routes
+from ..control import ControlTokenMiddleware, new_control_token
 from ..datagen.world import World
 from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
@@ -68,6 +70,7 @@ class StripeSandbox:
         self.store = DocumentStore(db_url)
         self.faults = FaultInjector(faults)
         self.stats = CallStats()
+        self.control_token = new_control_token()  # $SANDBOX_CONTROL_TOKEN or a fresh one
         self.webhooks = WebhookSender(stripe_signer())
         self.idempotency: dict[str, tuple[str, int, dict]] = {}
         self._lock = threading.Lock()
@@ -280,4 +283,4 @@ def create_app(sandbox: StripeSandbox) -> Starlette:
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset, info=lambda: {"product": "stripe"}),
         Route("/v1/{rest:path}", endpoint(unknown, "unknown"), methods=["GET", "POST", "DELETE"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(ControlTokenMiddleware, token=sandbox.control_token)])

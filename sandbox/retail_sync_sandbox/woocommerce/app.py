@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from retail_sync.channels.webhooks import base64_hmac
 
 from ..admin import admin_routes
+from ..control import ControlTokenMiddleware, new_control_token
 from ..datagen.world import World
 from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
@@ -71,6 +73,7 @@ class WooSandbox:
         self.store = DocumentStore(db_url)
         self.faults = FaultInjector(faults)
         self.stats = CallStats()
+        self.control_token = new_control_token()  # $SANDBOX_CONTROL_TOKEN or a fresh one
         self.webhooks = WebhookSender(woo_signer(f"https://{channel}.example/"))
         self.load()
 
@@ -276,4 +279,4 @@ def create_app(sandbox: WooSandbox) -> Starlette:
                       info=lambda: {"product": "woocommerce", "store": sandbox.channel}),
         Route(f"{API}/{{rest:path}}", no_route, methods=["GET", "POST", "PUT", "DELETE"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(ControlTokenMiddleware, token=sandbox.control_token)])

@@ -1,3 +1,3 @@
 """Importing this package declares every sandbox model with the registry."""
 
-from . import account, base, ir_model_data, product, product_attribute, stock, users  # noqa: F401
+from . import account, base, ir_model, ir_model_data, product, product_attribute, res_lang, stock, users  # noqa: F401

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from .. import security
 from ..api import model_method, records_method
-from ..exceptions import UserError
+from ..exceptions import AccessError, UserError
 from ..fields import Boolean, Char, Datetime, Many2many, Many2one, Selection
 from ..model import Model
 from ..security import hash_api_key, hash_password
@@ -39,6 +40,8 @@ class ResUsers(Model):
     _inherits = {"res.partner": "partner_id"}
     _order = "name, login"
     _unique = ((("login",), "You can not have two users with the same login !"),)
+    # Odoo's password is a computed, unstored field: it reads as '' and cannot be searched or sorted on.
+    _secret_fields = ("password",)
 
     partner_id = Many2one("res.partner", "Related Partner", required=True, ondelete="restrict")
     login = Char("Login", required=True)
@@ -60,6 +63,8 @@ class ResUsers(Model):
 class ResUsersApikeys(Model):
     _name = "res.users.apikeys"
     _description = "Users API Keys"
+    # In Odoo the hashed key is a bare SQL column, not a field: no read, search or fields_get sees it.
+    _hidden_fields = ("key",)
 
     name = Char("Description", required=True)
     user_id = Many2one("res.users", "User", required=True, ondelete="cascade")
@@ -89,5 +94,9 @@ class ResUsersApikeys(Model):
 
     @records_method(None, versions=(19,))
     def revoke(self, ids):
-        self.sudo().unlink(self.ids_arg(ids))
+        ids = self.ids_arg(ids)
+        owners = {row["user_id"] for row in self.sudo().read(ids, ["user_id"], load=None)}
+        if owners - {self.env.uid} and not security.allowed(self.env, "res.users.apikeys", "unlink"):
+            raise AccessError("You can not remove API keys unless they're yours or you are a system user")
+        self.sudo().unlink(ids)
         return True

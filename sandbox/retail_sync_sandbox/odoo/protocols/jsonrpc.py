@@ -34,8 +34,8 @@ def parse_envelope(body: bytes, content_type: str) -> dict:
 
 def result_response(version: int, request_id: Any, result: Any, headers: dict | None = None) -> Response:
     body: dict = {"jsonrpc": "2.0", "id": request_id}
-    # Odoo 17/18 leave `result` out when the method returned None.
-    if result is not None or version >= 19:
+    # JsonRPCDispatcher._response (17, 18 and 19) leaves `result` out when the method returned None.
+    if result is not None:
         body["result"] = result
     return JSONResponse(body, headers=headers)
 
@@ -47,12 +47,13 @@ def error_response(version: int, request_id: Any, exc: BaseException, code: int 
     return JSONResponse({"jsonrpc": "2.0", "id": request_id, "error": error})
 
 
-def handle_jsonrpc(service: OdooService, payload: dict, fault: str | None) -> tuple[Response, int]:
+def handle_jsonrpc(service: OdooService, payload: dict, fault: str | None,
+                   source: str | None = None) -> tuple[Response, int]:
     params = payload.get("params", {})
     request_id = payload.get("id")
     service_name, method, args = params.get("service"), params.get("method"), params.get("args", [])
     try:
-        result = service.dispatch_rpc(service_name, method, args, fault)
+        result = service.dispatch_rpc(service_name, method, args, fault, source)
     except Exception as exc:  # every failure goes back in the envelope, as Odoo does
         return error_response(service.version, request_id, exc), 0
     return result_response(service.version, request_id, result), count_rpc_records(service_name, args, result)
