@@ -31,9 +31,10 @@ from retail_sync.alerts.masking import mask_field
 if TYPE_CHECKING:
     import pandas as pd
 
-# GX logs one "Skipping registering function …" line per public API at import (214 of a 237-line task
-# log). Set before GX is first imported, wherever that happens.
-logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)
+# GX logs at INFO as it imports and sets up (one "Skipping registering function …" line per public API:
+# 214 of a 237-line task log, then "Multiple declarations of metric …"); its warnings still come through.
+# Set before GX is first imported, wherever that happens.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 ROW_ID = "_row"
 SHOWN_ROWS = 20        # failing rows a rule names in its report (the quarantine holds them all)
@@ -93,9 +94,15 @@ class ValidationReport:
 
 def _context():
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    # In memory: no GX file is shared between runs. No default docs site: each validation adds its own.
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)))
     # tqdm bars ignore TQDM_DISABLE because GX passes disable= itself; this is the switch that works.
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
