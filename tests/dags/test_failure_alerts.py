@@ -16,7 +16,10 @@ from retail_sync_sandbox.faults import FaultPlan
 
 HEADER = "sku,parent_key,name,category_path,list_price,currency,tax_class,active,attr_size"
 ROWS = ["TEE-S,TEE,Organic tee,Apparel/Tops,19.90,EUR,standard,true,S",
-        "MUG,MUG,Mug,Home/Kitchen,8.00,EUR,reduced,true,"]
+        "TEE-M,TEE,Organic tee,Apparel/Tops,21.90,EUR,standard,true,M",
+        "MUG,MUG,Mug,Home/Kitchen,8.00,EUR,reduced,true,",
+        "CAP,CAP,Cap,Apparel,12.00,EUR,standard,true,",
+        "HAT,HAT,Hat,Apparel,0470 12 34 56,EUR,standard,true,"]      # quarantined: a phone for a price
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 
@@ -32,6 +35,7 @@ def catalog_dag(airflow_db):
 
 
 def test_odoo_outage_fails_publish_after_its_retries_and_sends_one_alert(catalog_dag, dag_world, monkeypatch):
+    """Also: the flow's own alert (a quarantined row) sent from inside the task links to its run."""
     monkeypatch.setenv("RETAIL_SYNC_UI_BASE_URL", "https://airflow.retail.example/")
     monkeypatch.setenv("RETAIL_SYNC_ALERT_FROM", "alerts@retail.example")
     (dag_world.landing / "feed.csv").write_text("\n".join([HEADER, *ROWS]) + "\n")
@@ -44,7 +48,11 @@ def test_odoo_outage_fails_publish_after_its_retries_and_sends_one_alert(catalog
     assert run.state == "failed" and publish.state == "failed" and publish.try_number == 2
     assert tis[("feed_file.validate", 0)].rendered_map_index == "feed.csv" == publish.rendered_map_index
 
-    [message] = dag_world.mail.messages          # one email: the run-level notifier leaves it to the task's
+    quarantine, message = dag_world.mail.messages   # one failure email: the run-level notifier leaves it to the task's
+    assert "validation failed (quarantined rows) — 1 of 5 rows — feed.csv" in quarantine["Subject"]
+    quarantine_text = quarantine.get_body(("plain",)).get_content()
+    assert "row 5, SKU HAT: list price is a non-negative decimal (max 4 places) — list_price = '***56'" in quarantine_text
+    assert "0470" not in quarantine_text
     assert message["To"] == "ops@example.com" and message["From"] == "alerts@retail.example"
     assert message["Subject"].startswith("[retail-sync] catalog_publish: task feed_file.publish [feed.csv] failed — ")
     assert message.get_content_type() == "multipart/alternative"
@@ -54,7 +62,8 @@ def test_odoo_outage_fails_publish_after_its_retries_and_sends_one_alert(catalog
     assert f"Run: {run.run_id}\n" in text and "Task: feed_file.publish [feed.csv]\n" in text
     [reason] = [line for line in text.splitlines() if line.startswith("Reason: ")]
     assert "503" in reason or "unavailable" in reason.lower()
-    assert f"Run in Airflow: {run_link}\n" in text and f'<a href="{run_link}">' in html
+    assert text.count("Run in Airflow: ") == 1 and f"Run in Airflow: {run_link}\n" in text
+    assert f'<a href="{run_link}">' in html and f"Run in Airflow: {run_link}" in quarantine_text
     assert f"Task log: {run_link}/tasks/feed_file.publish/mapped/0" in text
     assert "failed 2 time(s), retries included" in text and "What happens next" in text
     dag_world.sandbox.faults.configure(FaultPlan())
@@ -73,5 +82,6 @@ def test_an_outcome_the_flow_already_alerted_is_not_alerted_twice(catalog_dag, d
         fail_alerted("feed rejected, nothing loaded:\n  line 2 of orders-jane@x.example.csv has 3 fields")
     assert [r.getMessage() for r in caplog.records if r.name == "retail_sync.outcome"] == [
         "feed rejected, nothing loaded: line 2 of o***@x.example.csv has 3 fields"]
+    assert str(raised.value) == "feed rejected, nothing loaded: line 2 of o***@x.example.csv has 3 fields"
     TaskFailureNotifier()({"dag": catalog_dag, "run_id": "r", "exception": raised.value})
     assert dag_world.mail.messages == []

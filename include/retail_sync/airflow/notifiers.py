@@ -27,7 +27,7 @@ from airflow.sdk import BaseNotifier
 from airflow.sdk.exceptions import AirflowFailException
 
 from retail_sync.airflow.outcomes import AlertedFailure
-from retail_sync.alerts.messages import Alert, Link, TaskFailure, run_failure_alert, task_failure_alert
+from retail_sync.alerts.messages import RUN_LINK, Alert, Link, TaskFailure, run_failure_alert, task_failure_alert
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,13 @@ def send_alert(alert: Alert, conn_id: str = "smtp_default") -> None:
 def _with_run_link(alert: Alert) -> Alert:
     from airflow.sdk import get_current_context
 
+    if any(isinstance(block, Link) and block.label == RUN_LINK for block in alert.blocks):
+        return alert
     try:
         context = get_current_context()
     except RuntimeError:      # not inside a task (a test, a script): no run to link to
         return alert
-    return alert.with_link(Link("Run in Airflow", run_url(context["dag"].dag_id, context["run_id"])))
+    return alert.with_link(Link(RUN_LINK, run_url(context["dag"].dag_id, context["run_id"])))
 
 
 class _UntemplatedNotifier(BaseNotifier):

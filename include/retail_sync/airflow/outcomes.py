@@ -27,5 +27,6 @@ def fail_alerted(reason: str) -> NoReturn:
     (~13 frames of task-runner internals); the line logged here comes first, so the reason is what a
     person sees on opening the log.
     """
-    log.error("%s", mask_text(" ".join(reason.split())))
-    raise AlertedFailure(reason) from None
+    line = mask_text(" ".join(reason.split()))
+    log.error("%s", line)
+    raise AlertedFailure(line) from None

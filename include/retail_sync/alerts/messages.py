@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from retail_sync.quality.validation import ValidationReport
 
 MAX_LISTED = 20   # rows or records listed in one email; the rest are counted
+RUN_LINK = "Run in Airflow"
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def task_failure_alert(failure: TaskFailure) -> Alert:
         next_step = ("It was not retried: retrying cannot change this outcome. Fix the cause, then clear the task "
                      "in the Airflow UI (or wait for the next scheduled run).")
     blocks: list[Block] = [f"Flow: {failure.dag_id}", f"Run: {failure.run_id}", f"Task: {failure.task}",
-                           f"Reason: {_one_line(failure.reason)}", Link("Run in Airflow", failure.run_url)]
+                           f"Reason: {_one_line(failure.reason)}", Link(RUN_LINK, failure.run_url)]
     if failure.task_url:
         blocks.append(Link("Task log", failure.task_url))
     blocks.append(f"What happens next: {next_step}")
@@ -183,7 +184,7 @@ def run_failure_alert(dag_id: str, run_id: str, reason: str, run_url: str) -> Al
     """A run that failed without a failed task (it timed out, or was marked failed)."""
     subject = f"[retail-sync] {dag_id}: run failed — {_one_line(reason, 120)}"
     return compose(subject, [f"Flow: {dag_id}", f"Run: {run_id}", f"Reason: {_one_line(reason)}",
-                             Link("Run in Airflow", run_url),
+                             Link(RUN_LINK, run_url),
                              "What happens next: the next scheduled run starts as usual; unfinished work of this run "
                              "is picked up by it. To retry now, clear the run in the Airflow UI."])
 
