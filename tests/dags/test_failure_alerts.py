@@ -85,3 +85,19 @@ def test_an_outcome_the_flow_already_alerted_is_not_alerted_twice(catalog_dag, d
     assert str(raised.value) == "feed rejected, nothing loaded: line 2 of o***@x.example.csv has 3 fields"
     TaskFailureNotifier()({"dag": catalog_dag, "run_id": "r", "exception": raised.value})
     assert dag_world.mail.messages == []
+
+
+def test_a_failure_reason_shows_no_secret_and_no_customer_data(catalog_dag, dag_world):
+    from types import SimpleNamespace
+
+    from airflow.sdk.log import mask_secret
+
+    mask_secret("odoo-api-key-0123456789")         # what fetching a connection does for its password
+    failed = SimpleNamespace(task_id="feed_file.publish", map_index=2, rendered_map_index="c.csv", try_number=4)
+    error = RuntimeError("POST https://odoo/json/2?api_key=odoo-api-key-0123456789 refused for jane@x.example")
+    TaskFailureNotifier()({"dag": catalog_dag, "run_id": "r1", "ti": failed, "exception": error})
+    [message] = dag_world.mail.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "Reason: RuntimeError: POST https://odoo/json/2?api_key=*** refused for j***@x.example" in text
+    assert "odoo-api-key-0123456789" not in message.as_string() and "jane@" not in message.as_string()
+    assert "Task: feed_file.publish [c.csv]" in text and "/tasks/feed_file.publish/mapped/2" in text

@@ -118,6 +118,11 @@ class TaskFailureNotifier(_UntemplatedNotifier):
         name = getattr(ti, "rendered_map_index", None) or (str(map_index) if map_index not in (None, -1) else "")
         task = f"{ti.task_id} [{name}]" if name else ti.task_id
         reason = f"{type(exception).__name__}: {exception}" if exception is not None else "the task failed"
+        # Secrets Airflow knows of (connection passwords, extras like api_key) are masked as in task logs;
+        # the SDK names this module as the place of `redact` (the execution_time path is deprecated).
+        from airflow.sdk._shared.secrets_masker import redact
+
+        reason = str(redact(reason))
         send_alert(task_failure_alert(TaskFailure(
             dag_id=dag_id, run_id=run_id, task=task, reason=reason, tries=int(getattr(ti, "try_number", 0) or 0),
             retried=not isinstance(exception, AirflowFailException), run_url=run_url(dag_id, run_id),
