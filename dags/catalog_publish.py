@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import Asset, dag, task
+
+from retail_sync.airflow.dag_defaults import dag_kwargs, map_index_by_file
 
 ODOO_PRODUCTS = Asset("odoo://retail-sync/product.product", extra={"model": "product.product"})
 
@@ -11,17 +11,9 @@ ODOO_PRODUCTS = Asset("odoo://retail-sync/product.product", extra={"model": "pro
 @dag(
     schedule="*/15 * * * *",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
+    description="Validate merchandising feed files and publish their products, variants and prices to Odoo",
     tags=["retail-sync", "catalog", "odoo"],
-    default_args={
-        "owner": "data-team",
-        "retries": 3,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=10),
-        "pool": "odoo_batch",
-    },
+    **dag_kwargs(),
 )
 def catalog_publish():
     """
@@ -41,7 +33,7 @@ def catalog_publish():
 
         return catalog.pending_feeds(run_id)
 
-    @task(outlets=[ODOO_PRODUCTS])
+    @task(outlets=[ODOO_PRODUCTS], pool="odoo_batch", map_index_template=map_index_by_file("uri"))
     def publish_feed(uri: str, run_id: str | None = None) -> dict:
         """One file's whole unit of work: a bad file fails its own task and no other file's."""
         from retail_sync.airflow.tasks import catalog

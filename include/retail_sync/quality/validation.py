@@ -3,17 +3,45 @@
 GX is called directly (its Airflow provider does not install beside Airflow 3.3). Column-map
 expectations name the failing rows through `unexpected_index_column_names`; aggregate expectations
 (row counts) fail the batch as a whole.
+
+Each validation has its own ephemeral GX context: nothing of GX's configuration is shared on disk, so
+two validations at once (two runs, two mapped tasks) cannot corrupt each other's suite. Data Docs are
+the one shared output; each validation writes its own site into a temporary folder under the docs root
+and renames it into place, so a reader never sees half a site. The failing values GX would render are
+replaced by masked, HTML-escaped copies first: GX's renderer writes values into the page unescaped.
 """
 
 from __future__ import annotations
 
+import copy
+import html
+import logging
+import os
+import shutil
+import tempfile
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from retail_sync.alerts.masking import mask_field
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# GX logs at INFO as it imports and sets up (one "Skipping registering function …" line per public API:
+# 214 of a 237-line task log, then "Multiple declarations of metric …"); its warnings still come through.
+# Set before GX is first imported, wherever that happens.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 ROW_ID = "_row"
+SHOWN_ROWS = 20        # failing rows a rule names in its report (the quarantine holds them all)
+# The keys of a GX result that carry row values; everything else is counts and percentages.
+_VALUE_KEYS = ("partial_unexpected_list", "unexpected_list")
+_COUNT_KEYS = ("partial_unexpected_counts",)
+_INDEX_KEYS = ("partial_unexpected_index_list", "unexpected_index_list")
 
 
 @dataclass(frozen=True)
@@ -27,13 +55,21 @@ class Rule:
         return getattr(self.expectation, "column", None)
 
 
+@dataclass(frozen=True)
+class FailingRow:
+    row: int                 # the row number in the file (1-based data row)
+    key: str | None          # the record key (SKU), so a person can find the record
+    column: str | None       # the column whose value shows the failure
+    value: object
+
+
 @dataclass
 class RuleResult:
     rule: str
     column: str | None
     success: bool
     unexpected_count: int
-    examples: list = field(default_factory=list)
+    rows: list[FailingRow] = field(default_factory=list)   # the first SHOWN_ROWS failing rows
 
 
 @dataclass
@@ -43,7 +79,8 @@ class ValidationReport:
     evaluated_rows: int
     results: list[RuleResult]
     row_failures: dict[int, list[str]]       # row id -> names of the rules it failed
-    docs_index: str | None = None
+    docs_index: str | None = None            # absolute path of this validation's Data Docs page
+    docs_page: str | None = None             # the same page, relative to the docs root (for a served URL)
 
     @property
     def failed_rules(self) -> list[RuleResult]:
@@ -55,54 +92,44 @@ class ValidationReport:
         return [r for r in self.failed_rules if r.column is None]
 
 
-def _context(docs_root: Path | None):
+def _context():
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    if docs_root is None:
-        context = gx.get_context(mode="ephemeral")
-    else:
-        docs_root.mkdir(parents=True, exist_ok=True)
-        context = gx.get_context(mode="file", project_root_dir=str(docs_root))
+    # In memory: no GX file is shared between runs. No default docs site: each validation adds its own.
+    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False)))
     # tqdm bars ignore TQDM_DISABLE because GX passes disable= itself; this is the switch that works.
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
 
 
-def run_suite(frame: pd.DataFrame, suite_name: str, rules: list[Rule], docs_root: Path | None = None
-              ) -> ValidationReport:
+def run_suite(frame: pd.DataFrame, suite_name: str, rules: list[Rule], docs_root: Path | None = None,
+              key_column: str | None = None) -> ValidationReport:
+    """Validate `frame` (which has a `_row` column); `key_column` names the record key shown for failing rows."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
-    context = _context(docs_root)
-    batch = (context.data_sources.add_or_update_pandas(f"{suite_name}_source")
+    context = _context()
+    batch = (context.data_sources.add_pandas(f"{suite_name}_source")
              .add_dataframe_asset(f"{suite_name}_frame")
              .add_batch_definition_whole_dataframe("whole"))
-    suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name))
-    for expectation in list(suite.expectations):
-        suite.delete_expectation(expectation)
+    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
     for rule in rules:
         rule.expectation.meta = {"rule": rule.name}
         suite.add_expectation(rule.expectation)
-    definition = context.validation_definitions.add_or_update(
+    definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite_name}_definition", data=batch, suite=suite))
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
-    docs_index = None
-    if docs_root is None:
-        result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
-        results = result.results
-    else:
-        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"{suite_name}_checkpoint", validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs")], result_format=result_format))
-        run = checkpoint.run(batch_parameters={"dataframe": frame})
-        results = [r for validation in run.run_results.values() for r in validation.results]
-        docs_index = str(Path(docs_root) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
+    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
     row_failures: dict[int, list[str]] = defaultdict(list)
     by_name = {rule.name: rule for rule in rules}
     values_by_row = frame.set_index(ROW_ID)
     outcomes = []
-    for item in results:
+    for item in result.results:
         config = item.expectation_config
         name = (config.meta or {}).get("rule") or config.type
         column = config.kwargs.get("column")
@@ -111,10 +138,82 @@ def run_suite(frame: pd.DataFrame, suite_name: str, rules: list[Rule], docs_root
             row = entry.get(ROW_ID) if isinstance(entry, dict) else entry
             row_failures[int(row)].append(name)
         shown = (by_name[name].show if name in by_name else None) or column
-        example_rows = [entry.get(ROW_ID) for entry in indexes[:5] if isinstance(entry, dict)]
-        examples = [values_by_row.at[row, shown] for row in example_rows] if shown else []
+        failing = [FailingRow(int(row), _cell(values_by_row, row, key_column), shown, _cell(values_by_row, row, shown))
+                   for row in (entry.get(ROW_ID) for entry in indexes[:SHOWN_ROWS] if isinstance(entry, dict))]
         count = (item.result or {}).get("unexpected_count") or len(indexes)
-        outcomes.append(RuleResult(name, column, bool(item.success),
-                                   int(count or 0), examples))
+        outcomes.append(RuleResult(name, column, bool(item.success), int(count or 0), failing))
     success = all(o.success for o in outcomes)
-    return ValidationReport(suite_name, success, len(frame), outcomes, dict(row_failures), docs_index)
+    report = ValidationReport(suite_name, success, len(frame), outcomes, dict(row_failures))
+    if docs_root is not None:
+        report.docs_index, report.docs_page = _publish_data_docs(context, result, suite_name, Path(docs_root))
+    return report
+
+
+def _cell(values_by_row, row, column: str | None):
+    import pandas as pd
+
+    if column is None or column not in values_by_row.columns:
+        return None
+    value = values_by_row.at[row, column]
+    return None if pd.api.types.is_scalar(value) and pd.isna(value) else value
+
+
+def _publish_data_docs(context, result, suite_name: str, docs_root: Path) -> tuple[str, str]:
+    """Build this validation's Data Docs site from a masked copy of its result, then move it into place
+    in one rename; return its validation page (absolute, and relative to the docs root)."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    docs_root.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    name = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=docs_root))
+    try:
+        context.add_data_docs_site("validation", {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(building)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        key = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+                                         run_id=RunIdentifier(run_name=name, run_time=now), batch_identifier="feed")
+        context.validation_results_store.set(key, masked_result(result))
+        context.build_data_docs(site_names=["validation"], resource_identifiers=[key])
+        [page] = sorted(building.glob("validations/**/*.html"))
+        final = docs_root / suite_name / name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(building, final)   # atomic on one filesystem: the site appears whole or not at all
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    relative = final / page.relative_to(building)
+    return str(relative), relative.relative_to(docs_root).as_posix()
+
+
+def masked_result(result):
+    """A copy of a GX suite result fit to be rendered: row values masked (emails, phones) and
+    HTML-escaped (GX writes them into the page as they are), the batch parameters (the frame) dropped."""
+    safe = copy.deepcopy(result)
+    for item in safe.results:
+        values = item.result or {}
+        column = item.expectation_config.kwargs.get("column") or ""
+        for key in _VALUE_KEYS:
+            if key in values:
+                values[key] = [_safe(column, v) for v in values[key]]
+        for key in _COUNT_KEYS:
+            if key in values:
+                values[key] = [{**entry, "value": _safe(column, entry.get("value"))} for entry in values[key]]
+        for key in _INDEX_KEYS:
+            if key in values:
+                values[key] = [{k: (int(v) if k == ROW_ID else _safe(k, v)) for k, v in entry.items()}
+                               if isinstance(entry, dict) else entry for entry in values[key]]
+        values.pop("unexpected_index_query", None)
+    for key in ("batch_parameters", "batch_spec", "batch_markers"):
+        (safe.meta or {}).pop(key, None)
+    return safe
+
+
+def _safe(column: str, value) -> str:
+    return html.escape(mask_field(column, value), quote=True)

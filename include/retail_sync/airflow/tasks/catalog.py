@@ -6,6 +6,7 @@ from __future__ import annotations
 from retail_sync.airflow import settings
 from retail_sync.airflow.hooks.odoo import OdooHook
 from retail_sync.airflow.notifiers import send_alert
+from retail_sync.airflow.outcomes import fail_alerted
 from retail_sync.flows.catalog.flow import CatalogFlow, FileStatus
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.state.store import StateStore
@@ -23,14 +24,15 @@ def pending_feeds(run_id: str) -> list[str]:
 
 def publish_feed(uri: str, run_id: str) -> dict:
     """Publish one feed file. Rejected and blocked files fail the task without retries (retrying cannot
-    change them; their alert has been sent); a file published before, or held by another run, skips."""
-    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+    change them) and without a second email (the flow's own alert has been sent); a file published before,
+    or held by another run, skips."""
+    from airflow.sdk.exceptions import AirflowSkipException
 
     outcome = catalog_flow(run_id).publish_file(uri)
     if outcome.status is FileStatus.REJECTED:
-        raise AirflowFailException(f"feed rejected, nothing loaded: {outcome.reason}")
+        fail_alerted(f"feed rejected, nothing loaded: {outcome.reason}")
     if outcome.status is FileStatus.BLOCKED:
-        raise AirflowFailException(f"batch blocked by its gates, nothing loaded: {outcome.reason}")
+        fail_alerted(f"batch blocked by its gates, nothing loaded: {outcome.reason}")
     if outcome.status in (FileStatus.ALREADY_PUBLISHED, FileStatus.CLAIMED_ELSEWHERE):
         raise AirflowSkipException(outcome.reason)
     return outcome.to_xcom()

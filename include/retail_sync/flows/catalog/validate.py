@@ -47,7 +47,7 @@ def validate_feed(feed: Feed, run_dir: Path, settings: CatalogSettings, store: S
     previous = store.metrics(flow).get("rows_read")
     if previous:
         rules.append(product_suite.row_count_rule(int(previous), settings.min_row_ratio))
-    report = run_suite(frame, "catalog_products", rules, settings.docs_root)
+    report = run_suite(frame, "catalog_products", rules, settings.docs_root, key_column="sku")
     bad_rows = set(report.row_failures)
     good = frame[~frame["_row"].isin(bad_rows)]
     quarantined = frame[frame["_row"].isin(bad_rows)]
