@@ -18,7 +18,7 @@ class ResCurrency(Model):
     name = Char("Currency", size=3, required=True)
     full_name = Char("Name")
     symbol = Char("Symbol", required=True)
-    rounding = Float("Rounding Factor", default=0.01)
+    rounding = Float("Rounding Factor", default=0.01, digits=(12, 6))
     decimal_places = Integer("Decimal Places", compute="_compute_decimal_places")
     position = Selection([("after", "After Amount"), ("before", "Before Amount")], "Symbol Position",
                          default="after")
