@@ -2,8 +2,11 @@
 
 Odoo's `load` rolls a whole call back when one row is wrong and names that row in `messages`; the
 loader takes the named rows out (they become dead letters with their error) and loads the rest again.
-A call that fails without naming rows is split in halves until the bad rows are alone. Retryable
-failures are not handled here: the client retries them, and past its budget the task fails and is re-run.
+A `load` that fails without naming a row failed for the call itself (an unknown column raises KeyError
+before any row is read): every smaller call would fail the same way, so the chunk fails once, each of
+its rows carrying that error, instead of being split into ~2n calls. `create` names no rows when it
+fails, so a failed create batch is split in halves until the bad rows are alone. Retryable failures are
+not handled here: the client retries them, and past its budget the task fails and is re-run.
 """
 
 from __future__ import annotations
@@ -44,18 +47,22 @@ def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[t
         except OdooError as exc:
             if exc.retryable:
                 raise
-            return _bisect(rows, lambda part: _load_chunk(client, model, columns, part), str(exc.message))
+            return _fail_all(rows, f"{model}.load refused the whole call: {exc.message}")
         if result.get("ids"):
             outcome.ids.update((key, odoo_id) for (key, _), odoo_id in zip(rows, result["ids"]))
             return outcome
         errors = [m for m in result.get("messages", []) if m.get("type") == "error"]
         named = {m["record"]: m["message"] for m in errors if isinstance(m.get("record"), int)}
         if not named:
-            text = "; ".join(m.get("message", "") for m in errors) or "load() failed without a message"
-            return _bisect(rows, lambda part: _load_chunk(client, model, columns, part), text)
+            text = "; ".join(m.get("message", "") for m in errors) or "load() failed without naming a row"
+            return _fail_all(rows, f"{model}.load failed the whole call: {text}")
         outcome.failed.update((rows[i][0], text) for i, text in named.items() if i < len(rows))
         rows = [row for i, row in enumerate(rows) if i not in named]
     return outcome
+
+
+def _fail_all(rows: list[tuple[str, list]], error: str) -> LoadOutcome:
+    return LoadOutcome(failed={key: error for key, _values in rows})
 
 
 def _bisect(rows: list, retry: Callable[[list], LoadOutcome], error: str) -> LoadOutcome:
