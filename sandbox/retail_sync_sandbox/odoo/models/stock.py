@@ -142,9 +142,9 @@ class StockQuant(Model):
         """Inventory mode: find or create the quant of (product, location) and enter the count on it."""
         if set(vals) - self.INVENTORY_CREATE_FIELDS:
             raise UserError("Quant's creation is restricted, you can't do this operation.")
+        # Odoo writes the auto-applied count as superuser here: a stock user may count-and-apply through
+        # create, though reading or writing inventory_quantity_auto_apply itself is for stock managers.
         auto_apply = "inventory_quantity_auto_apply" in vals
-        if auto_apply:
-            self.check_field_access(["inventory_quantity_auto_apply"], "write")
         counted = vals.pop("inventory_quantity_auto_apply", False) or vals.pop("inventory_quantity", False) or 0
         vals.pop("inventory_quantity", None)
         t = self.table
