@@ -18,6 +18,9 @@ from .client import OdooClient
 from .errors import OdooError
 
 DEFAULT_CHUNK = 500
+# load() reads datetime cells in the context's time zone, else the integration user's: canonical
+# datetimes are UTC, so every load says so rather than depend on how the user is set up.
+LOAD_CONTEXT = {"tz": "UTC"}
 
 
 @dataclass
@@ -43,7 +46,7 @@ def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[t
     outcome = LoadOutcome()
     while rows:
         try:
-            result = client.call(model, "load", columns, [values for _key, values in rows])
+            result = client.call(model, "load", columns, [values for _key, values in rows], context=LOAD_CONTEXT)
         except OdooError as exc:
             if exc.retryable:
                 raise
