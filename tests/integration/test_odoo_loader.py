@@ -76,3 +76,27 @@ def test_datetimes_are_loaded_as_utc_whatever_the_users_time_zone(client, server
                                                                         "2024-07-01 12:00:00"]])
     assert client.call("product.pricelist.item", "read", plain["ids"], ["date_start"])[0]["date_start"] == (
         "2024-07-01 10:00:00")
+
+
+def partner_xmlid(client, name: str) -> str:
+    """An external id bound to a partner: loading a product under it is refused for that row."""
+    client.call("res.partner", "load", ["id", "name"], [[f"retail_sync.{name}", name]])
+    return f"retail_sync.{name}"
+
+
+def test_odoos_batch_summary_does_not_dead_letter_the_first_row(client):
+    """Odoo repeats a business error first, naming row 0: only the row that caused it fails."""
+    batch = rows("summary", 4)
+    batch[2][1][0] = partner_xmlid(client, "loader_taken_2")
+    raw = client.call("product.template", "load", ["id", "name", "list_price"], [v for _k, v in batch])
+    assert [m["record"] for m in raw["messages"]] == [0, 2]  # the summary, then the row itself
+    outcome = load_rows(client, "product.template", ["id", "name", "list_price"], batch)
+    assert list(outcome.failed) == ["summary:2"] and "different model" in outcome.failed["summary:2"]
+    assert sorted(outcome.ids) == ["summary:0", "summary:1", "summary:3"]
+
+
+def test_a_first_row_that_really_fails_is_still_dead_lettered(client):
+    batch = rows("first", 3)
+    batch[0][1][0] = partner_xmlid(client, "loader_taken_0")
+    outcome = load_rows(client, "product.template", ["id", "name", "list_price"], batch)
+    assert list(outcome.failed) == ["first:0"] and sorted(outcome.ids) == ["first:1", "first:2"]

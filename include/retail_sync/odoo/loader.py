@@ -55,13 +55,30 @@ def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[t
             outcome.ids.update((key, odoo_id) for (key, _), odoo_id in zip(rows, result["ids"]))
             return outcome
         errors = [m for m in result.get("messages", []) if m.get("type") == "error"]
-        named = {m["record"]: m["message"] for m in errors if isinstance(m.get("record"), int)}
+        named = _named_errors(errors)
         if not named:
             text = "; ".join(m.get("message", "") for m in errors) or "load() failed without naming a row"
             return _fail_all(rows, f"{model}.load failed the whole call: {text}")
         outcome.failed.update((rows[i][0], text) for i, text in named.items() if i < len(rows))
         rows = [row for i, row in enumerate(rows) if i not in named]
     return outcome
+
+
+def _named_errors(errors: list[dict]) -> dict[int, str]:
+    """Row index -> its error. When Odoo's first, batched write fails it retries row by row and puts the
+    batch's error first, naming row 0 whatever row caused it: a row-0 message whose text another row
+    also has is that summary, not row 0's own error. (Were it row 0's own, row 0 fails again, alone,
+    in the next call.)"""
+    texts: dict[int, list[str]] = {}
+    for message in errors:
+        if isinstance(message.get("record"), int):
+            texts.setdefault(message["record"], []).append(message.get("message", ""))
+    elsewhere = {text for record, own in texts.items() if record != 0 for text in own}
+    own_zero = [text for text in texts.get(0, []) if text not in elsewhere]
+    named = {record: own[0] for record, own in texts.items() if record != 0}
+    if own_zero or (texts.get(0) and not named):
+        named[0] = (own_zero or texts[0])[0]
+    return named
 
 
 def _fail_all(rows: list[tuple[str, list]], error: str) -> LoadOutcome:

@@ -3,7 +3,9 @@
 Columns: `id` (external id, `module.name`, module `__import__` when none is given), `.id` (database
 id of a record to update), plain fields,
 `rel/id` (external ids, comma-separated for x2many) and `rel/.id` (database ids). Errors do not raise:
-they come back in `messages`, and any error rolls the whole load back, as Odoo does. Two things
+they come back in `messages`, and any error rolls the whole load back, as Odoo does. A business
+error (UserError) also comes back a second time, first, naming row 0: Odoo's error for the whole
+batch, which it attaches to the batch's first row. Two things
 are not per-row in Odoo either: an unknown column raises KeyError for the whole call (`load()` looks
 every column up in `_fields` before reading a row), and a malformed argument raises ValueError.
 
@@ -21,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from .constraints import integrity_message
-from .exceptions import ValidationError
+from .exceptions import UserError, ValidationError
 from .fields import DATETIME_FORMAT, Boolean, Date, Datetime, Float, Integer, Many2many, Many2one, One2many, Selection
 
 if TYPE_CHECKING:
@@ -50,6 +52,9 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
     xmlids = model.env["ir.model.data"].sudo()
     messages: list[dict] = []
     ids: list[int] = []
+    # Odoo first writes the rows as one batch; when that raises a UserError it retries row by row, and
+    # if some row fails again it puts the batch's error first, as a message naming the batch's first row.
+    batch_error: str | None = None
     savepoint = model.conn.begin_nested()
     for index, row in enumerate(data):
         try:
@@ -87,6 +92,10 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
             if not hasattr(type(exc), "odoo_name"):
                 raise
             messages.append(_message(index, str(exc), None))
+            if isinstance(exc, UserError) and batch_error is None:
+                batch_error = str(exc)
+    if batch_error is not None and data and _message(0, batch_error, None) not in messages:
+        messages.insert(0, _message(0, batch_error, None))
     if any(m["type"] == "error" for m in messages):
         savepoint.rollback()
         return {"ids": False, "messages": messages, "nextrow": 0}
