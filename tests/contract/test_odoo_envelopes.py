@@ -101,12 +101,16 @@ def test_none_result_is_omitted_in_jsonrpc_and_unmarshallable_in_xmlrpc(odoo):
     assert odoo.call("product.product", "read", [product], ["qty_available"])[0]["qty_available"] == 9
 
 
-def test_quant_writes_outside_inventory_fields_are_refused(odoo):
-    product = odoo.call("product.product", "create", {"name": f"Q {uuid.uuid4()}", **odoo.storable()})
+def test_quant_product_and_location_are_fixed_in_inventory_mode(odoo):
+    product, other = (odoo.call("product.product", "create", {"name": f"Q {uuid.uuid4()}", **odoo.storable()})
+                      for _ in range(2))
     stock = odoo.call("stock.location", "search", [["usage", "=", "internal"]], limit=1)[0]
+    quant = odoo.call("stock.quant", "create", {"product_id": product, "location_id": stock,
+                                                "inventory_quantity": 1}, context={"inventory_mode": True})
     with pytest.raises(RpcError) as info:
-        odoo.call("stock.quant", "create", {"product_id": product, "location_id": stock, "quantity": 5})
+        odoo.call("stock.quant", "write", [quant], {"product_id": other}, context={"inventory_mode": True})
     assert info.value.name == "odoo.exceptions.UserError"
+    assert "Quant's editing is restricted" in str(info.value)
 
 
 def test_malformed_envelopes_are_http_400(odoo):

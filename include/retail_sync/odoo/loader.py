@@ -2,8 +2,11 @@
 
 Odoo's `load` rolls a whole call back when one row is wrong and names that row in `messages`; the
 loader takes the named rows out (they become dead letters with their error) and loads the rest again.
-A call that fails without naming rows is split in halves until the bad rows are alone. Retryable
-failures are not handled here: the client retries them, and past its budget the task fails and is re-run.
+A `load` that fails without naming a row failed for the call itself (an unknown column raises KeyError
+before any row is read): every smaller call would fail the same way, so the chunk fails once, each of
+its rows carrying that error, instead of being split into ~2n calls. `create` names no rows when it
+fails, so a failed create batch is split in halves until the bad rows are alone. Retryable failures are
+not handled here: the client retries them, and past its budget the task fails and is re-run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
 
 DEFAULT_CHUNK = 500
+# load() reads datetime cells in the context's time zone, else the integration user's: canonical
+# datetimes are UTC, so every load says so rather than depend on how the user is set up.
+LOAD_CONTEXT = {"tz": "UTC"}
 
 
 @dataclass
@@ -40,22 +46,43 @@ def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[t
     outcome = LoadOutcome()
     while rows:
         try:
-            result = client.call(model, "load", columns, [values for _key, values in rows])
+            result = client.call(model, "load", columns, [values for _key, values in rows], context=LOAD_CONTEXT)
         except OdooError as exc:
             if exc.retryable:
                 raise
-            return _bisect(rows, lambda part: _load_chunk(client, model, columns, part), str(exc.message))
+            return _fail_all(rows, f"{model}.load refused the whole call: {exc.message}")
         if result.get("ids"):
             outcome.ids.update((key, odoo_id) for (key, _), odoo_id in zip(rows, result["ids"]))
             return outcome
         errors = [m for m in result.get("messages", []) if m.get("type") == "error"]
-        named = {m["record"]: m["message"] for m in errors if isinstance(m.get("record"), int)}
+        named = _named_errors(errors)
         if not named:
-            text = "; ".join(m.get("message", "") for m in errors) or "load() failed without a message"
-            return _bisect(rows, lambda part: _load_chunk(client, model, columns, part), text)
+            text = "; ".join(m.get("message", "") for m in errors) or "load() failed without naming a row"
+            return _fail_all(rows, f"{model}.load failed the whole call: {text}")
         outcome.failed.update((rows[i][0], text) for i, text in named.items() if i < len(rows))
         rows = [row for i, row in enumerate(rows) if i not in named]
     return outcome
+
+
+def _named_errors(errors: list[dict]) -> dict[int, str]:
+    """Row index -> its error. When Odoo's first, batched write fails it retries row by row and puts the
+    batch's error first, naming row 0 whatever row caused it: a row-0 message whose text another row
+    also has is that summary, not row 0's own error. (Were it row 0's own, row 0 fails again, alone,
+    in the next call.)"""
+    texts: dict[int, list[str]] = {}
+    for message in errors:
+        if isinstance(message.get("record"), int):
+            texts.setdefault(message["record"], []).append(message.get("message", ""))
+    elsewhere = {text for record, own in texts.items() if record != 0 for text in own}
+    own_zero = [text for text in texts.get(0, []) if text not in elsewhere]
+    named = {record: own[0] for record, own in texts.items() if record != 0}
+    if own_zero or (texts.get(0) and not named):
+        named[0] = (own_zero or texts[0])[0]
+    return named
+
+
+def _fail_all(rows: list[tuple[str, list]], error: str) -> LoadOutcome:
+    return LoadOutcome(failed={key: error for key, _values in rows})
 
 
 def _bisect(rows: list, retry: Callable[[list], LoadOutcome], error: str) -> LoadOutcome:

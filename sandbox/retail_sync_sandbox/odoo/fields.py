@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 ALL_VERSIONS = frozenset({17, 18, 19})
+# The decimal.precision records Odoo's modules ship (product, uom, stock data files), by name: the digits
+# a Float declared with `digits="<name>"` is rounded to when no decimal.precision record says otherwise.
+SHIPPED_PRECISIONS = {"Product Price": 2, "Discount": 2, "Stock Weight": 2, "Volume": 2,
+                      "Product Unit of Measure": 2, "Product Unit": 2, "Payment Terms": 6}
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 class Field:
@@ -33,6 +39,7 @@ class Field:
         search: str | None = None,
         store: bool | None = None,
         index: bool = False,
+        groups: str | None = None,
         versions: Iterable[int] = ALL_VERSIONS,
     ):
         self.string = string
@@ -46,6 +53,8 @@ class Field:
         # Like Odoo, a computed field is stored only when asked to be.
         self.store = (compute is None) if store is None else store
         self.index = index
+        # Odoo's field-level `groups=`: only members of one of these groups (external ids) see the field.
+        self.groups = groups
         self.versions = frozenset(versions)
         self.name = ""
         self.model_name = ""
@@ -114,8 +123,10 @@ class Float(Field):
     type = "float"
     column_type = sa.Float
 
-    def __init__(self, string=None, *, digits=None, **kw):
+    def __init__(self, string=None, *, digits: str | tuple[int, int] | Callable[[int], str] | None = None, **kw):
         super().__init__(string, **kw)
+        # A decimal.precision name ("Product Price"), a (precision, scale) pair as in Odoo, or a function
+        # of the version giving the name (a precision renamed between versions).
         self.digits = digits
 
     def to_db(self, value, version):
@@ -123,6 +134,34 @@ class Float(Field):
 
     def to_read(self, value):
         return value or 0.0
+
+    def scale(self, env) -> int | None:
+        """The decimals this field keeps: Float.get_digits() (decimal.precision for a named precision)."""
+        if self.digits is None:
+            return None
+        if isinstance(self.digits, tuple):
+            return self.digits[1]
+        name = self.digits(env.version) if callable(self.digits) else self.digits
+        if "decimal.precision" in env:
+            model = env["decimal.precision"].sudo()
+            row = model.conn.execute(sa.select(model.table.c.digits).where(model.table.c.name == name)).first()
+            if row is not None:
+                return row.digits
+        return SHIPPED_PRECISIONS.get(name, 2)
+
+    def round(self, value: float | None, env) -> float | None:
+        """float_round() half-up at the field's scale, so 19.995 stores as 20.0 at 2 digits (not 19.99)."""
+        scale = self.scale(env)
+        if value is None or scale is None:
+            return value
+        # repr() gives the shortest decimal that round-trips: what Odoo's epsilon correction aims at.
+        return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+
+    def describe(self, version):
+        info = super().describe(version)
+        if isinstance(self.digits, tuple):
+            info["digits"] = list(self.digits)
+        return info
 
 
 class Monetary(Float):
@@ -186,17 +225,23 @@ class Datetime(Field):
     column_type = sa.String(19)
 
     def to_db(self, value, version):
-        if not value:
-            return None
-        if isinstance(value, dt.datetime):
-            return value.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
-        text = str(value)
-        if len(text) == 10:
-            return dt.datetime.fromisoformat(text).isoformat(sep=" ")
-        parsed = dt.datetime.fromisoformat(text.replace("T", " "))
-        if parsed.tzinfo is not None:
-            raise ValueError(f"time data {text!r} does not match format '%Y-%m-%d %H:%M:%S'")
-        return parsed.replace(microsecond=0).isoformat(sep=" ")
+        return to_datetime(value)
+
+
+def to_datetime(value) -> str | None:
+    """Odoo's Datetime.to_datetime(): naive values only, parsed with the server format cut to the text's
+    length, so `2024-01-02T03:04:05` and microseconds are refused the way strptime refuses them."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            raise ValueError(f"Datetime field expects a naive datetime: {value}")
+        return value.replace(microsecond=0).strftime(DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time.min).strftime(DATETIME_FORMAT)
+    if not isinstance(value, str):
+        raise TypeError(f"strptime() argument 1 must be str, not {type(value).__name__}")
+    return dt.datetime.strptime(value, DATETIME_FORMAT[:len(value) - 2]).strftime(DATETIME_FORMAT)
 
 
 class Selection(Field):

@@ -3,23 +3,35 @@
 Columns: `id` (external id, `module.name`, module `__import__` when none is given), `.id` (database
 id of a record to update), plain fields,
 `rel/id` (external ids, comma-separated for x2many) and `rel/.id` (database ids). Errors do not raise:
-they come back in `messages`, and any error rolls the whole load back, as Odoo does.
+they come back in `messages`, and any error rolls the whole load back, as Odoo does. A business
+error (UserError) also comes back a second time, first, naming row 0: Odoo's error for the whole
+batch, which it attaches to the batch's first row. Two things
+are not per-row in Odoo either: an unknown column raises KeyError for the whole call (`load()` looks
+every column up in `_fields` before reading a row), and a malformed argument raises ValueError.
+
+Cell values go through Odoo's import converter (`ir.fields.converter`): booleans from 1/true/yes and
+''/0/false/no, selections by key or label in any case, datetimes read in the context's (or the user's)
+time zone and stored in UTC.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
 from .constraints import integrity_message
-from .fields import Boolean, Float, Integer, Many2many, Many2one, One2many
+from .exceptions import UserError, ValidationError
+from .fields import DATETIME_FORMAT, Boolean, Date, Datetime, Float, Integer, Many2many, Many2one, One2many, Selection
 
 if TYPE_CHECKING:
     from .model import Model
 
-TRUE_WORDS = {"1", "true", "yes", "y", "t"}
-FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
+# ir.fields.converter._str_to_boolean, without translations (the sandbox speaks en_US only).
+TRUE_WORDS = {"1", "true", "yes"}
+FALSE_WORDS = {"", "0", "false", "no"}
 
 
 class ImportProblem(Exception):
@@ -36,9 +48,13 @@ def _split_xmlid(xmlid: str) -> tuple[str, str]:
 def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
     if not isinstance(fields, list) or not isinstance(data, list):
         raise ValueError("load() takes a list of field names and a list of rows")
+    _check_columns(model, fields)
     xmlids = model.env["ir.model.data"].sudo()
     messages: list[dict] = []
     ids: list[int] = []
+    # Odoo first writes the rows as one batch; when that raises a UserError it retries row by row, and
+    # if some row fails again it puts the batch's error first, as a message naming the batch's first row.
+    batch_error: str | None = None
     savepoint = model.conn.begin_nested()
     for index, row in enumerate(data):
         try:
@@ -47,8 +63,10 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
             record_xmlid, database_id, vals = _convert_row(model, fields, row)
             record_id = database_id
             if database_id and not model.exists([database_id]):
-                raise ImportProblem(f"No record with database id {database_id} in {model.spec.name}", ".id")
+                raise ImportProblem(f"Unknown database identifier '{database_id}'", ".id")
             module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
+            if record_xmlid:
+                _check_xmlid_model(model, module, name)
             bound = xmlids.resolve(module, name, model.spec.name) if record_xmlid else None
             record_id = record_id or bound
             nested = model.conn.begin_nested()
@@ -74,11 +92,34 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
             if not hasattr(type(exc), "odoo_name"):
                 raise
             messages.append(_message(index, str(exc), None))
+            if isinstance(exc, UserError) and batch_error is None:
+                batch_error = str(exc)
+    if batch_error is not None and data and _message(0, batch_error, None) not in messages:
+        messages.insert(0, _message(0, batch_error, None))
     if any(m["type"] == "error" for m in messages):
         savepoint.rollback()
         return {"ids": False, "messages": messages, "nextrow": 0}
     savepoint.commit()
     return {"ids": ids, "messages": messages, "nextrow": 0}
+
+
+def _check_columns(model: Model, fields: list[str]) -> None:
+    for column in fields:
+        if not isinstance(column, str):
+            raise ValueError(f"Invalid column {column!r}")
+        name = column.partition("/")[0]
+        if name not in ("id", ".id") and name not in model.spec.fields:
+            raise KeyError(name)
+
+
+def _check_xmlid_model(model: Model, module: str, name: str) -> None:
+    """BaseModel._load_records: an external id already naming a record of another model is refused."""
+    table = model.env["ir.model.data"].table
+    row = model.conn.execute(sa.select(table.c.id, table.c.model).where(
+        table.c.module == module, table.c.name == name)).first()
+    if row is not None and row.model != model.spec.name:
+        raise ValidationError(f"For external id {module}.{name} when trying to create/update a record of model "
+                              f"{model.spec.name} found record of different model {row.model} ({row.id})")
 
 
 def _message(index: int, text: str, field: str | None) -> dict:
@@ -102,9 +143,7 @@ def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None
                 raise ImportProblem(f"Invalid database id {raw!r}", ".id") from None
             continue
         name, _, suffix = column.partition("/")
-        fld = model.spec.fields.get(name)
-        if fld is None:
-            raise ImportProblem(f"Unknown field {name!r} on model {model.spec.name!r}", name)
+        fld = model.spec.fields[name]  # _check_columns has refused unknown columns
         if suffix in ("id", ".id"):
             vals[name] = _relational(model, fld, raw, by_xmlid=(suffix == "id"))
         elif suffix:
@@ -112,33 +151,77 @@ def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None
         elif isinstance(fld, (Many2one, Many2many, One2many)):
             vals[name] = _relational_by_name(model, fld, raw)
         else:
-            vals[name] = _scalar(fld, raw)
+            vals[name] = _scalar(model, fld, raw)
     return record_xmlid, database_id, vals
 
 
-def _scalar(fld, raw):
-    if raw is None or raw == "":
+def _scalar(model: Model, fld, raw):
+    if raw is None or raw is False or raw == "":
         return False
     if isinstance(fld, Boolean):
         if isinstance(raw, bool):
             return raw
-        word = str(raw).strip().lower()
+        word = str(raw).lower()
         if word in TRUE_WORDS:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ImportProblem(f"Unknown value {raw!r} for boolean field {fld.string!r}", fld.name)
+        raise ImportProblem(f"Unknown value '{raw}' for boolean field '{fld.string}'", fld.name)
     if isinstance(fld, Integer):
         try:
             return int(raw)
         except (TypeError, ValueError):
-            raise ImportProblem(f"{raw!r} does not seem to be an integer for field {fld.string!r}", fld.name) from None
+            raise ImportProblem(f"'{raw}' does not seem to be an integer for field '{fld.string}'", fld.name) from None
     if isinstance(fld, Float):
         try:
             return float(raw)
         except (TypeError, ValueError):
-            raise ImportProblem(f"{raw!r} does not seem to be a number for field {fld.string!r}", fld.name) from None
+            raise ImportProblem(f"'{raw}' does not seem to be a number for field '{fld.string}'", fld.name) from None
+    if isinstance(fld, Selection):
+        return _selection(model, fld, str(raw))
+    if isinstance(fld, Datetime):
+        return _datetime(model, fld, str(raw))
+    if isinstance(fld, Date):
+        try:
+            return dt.date.fromisoformat(str(raw)[:10]).isoformat()
+        except ValueError:
+            raise ImportProblem(f"'{raw}' does not seem to be a valid date for field '{fld.string}'", fld.name) from None
     return raw
+
+
+def _selection(model: Model, fld: Selection, raw: str) -> str:
+    """A selection cell names an option by its key or its label, in any case."""
+    wanted = raw.lower()
+    for key, label in fld.options(model.env.version):
+        if wanted == str(key).lower() or wanted == str(label).lower():
+            return key
+    raise ImportProblem(f"Value '{raw}' not found in selection field '{fld.string}'", fld.name)
+
+
+def _datetime(model: Model, fld: Datetime, raw: str) -> str:
+    """A datetime cell is wall-clock time in the import's time zone; Odoo stores it in UTC."""
+    try:
+        parsed = dt.datetime.strptime(raw, DATETIME_FORMAT[:len(raw) - 2])
+    except ValueError:
+        raise ImportProblem(f"'{raw}' does not seem to be a valid datetime for field '{fld.string}'",
+                            fld.name) from None
+    local = parsed.replace(tzinfo=_input_tz(model))
+    return local.astimezone(dt.UTC).replace(tzinfo=None).strftime(DATETIME_FORMAT)
+
+
+def _input_tz(model: Model) -> dt.tzinfo:
+    """ir.fields.converter._input_tz: the context's tz, else the user's, else UTC; unknown names skipped."""
+    candidates = [model.env.context.get("tz")]
+    users = model.env["res.users"].sudo()
+    if "tz" in users.spec.fields:
+        candidates.append(model.conn.scalar(sa.select(users.table.c.tz).where(users.table.c.id == model.env.uid)))
+    for name in candidates:
+        if isinstance(name, str) and name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return dt.UTC
 
 
 def _relational(model: Model, fld, raw, by_xmlid: bool):

@@ -17,8 +17,8 @@ from . import security
 from .api import model_method, records_method
 from .db_errors import InvalidRowCountInLimitClause, InvalidRowCountInResultOffsetClause
 from .domain import DomainCompiler, normalize
-from .exceptions import MissingError, ValidationError
-from .fields import ALL_VERSIONS, Char, Datetime, Field, Integer, Many2many, Many2one, One2many
+from .exceptions import AccessError, MissingError, ValidationError
+from .fields import ALL_VERSIONS, Char, Datetime, Field, Float, Integer, Many2many, Many2one, One2many
 from .registry import register_model_class
 
 ORDER_RE = re.compile(r"^(\s*([a-z0-9:_]+)(\s+(desc|asc))?(\s+(nulls first|nulls last))?\s*(,|$))+(?<!,)$", re.I)
@@ -31,6 +31,21 @@ RESTRICTED_DELETE = (
     "The operation cannot be completed: another model requires the record being deleted. "
     "If possible, archive it instead.\n\nModel: {description} ({model}), Constraint: {constraint}"
 )
+
+
+# Odoo's implied_ids for the groups the sandbox knows: a manager is also a user.
+IMPLIED_GROUPS = {"stock.group_stock_manager": {"stock.group_stock_user"}}
+
+
+def has_group(env, group: str) -> bool:
+    """res.users.has_group(): membership, direct or implied; the superuser and administrators have every
+    group (on a real server the admin gets each app's manager group when the app is installed)."""
+    if env.uid == 1:
+        return True
+    groups = security.user_groups(env, env.uid)
+    if security.ADMIN_GROUP in groups or group in groups:
+        return True
+    return any(group in IMPLIED_GROUPS.get(g, ()) for g in groups)
 
 
 def now() -> str:
@@ -196,13 +211,29 @@ class Model:
 
     def _check_read_fields(self, fields) -> list[str]:
         if not fields:
-            return [f for f in self.spec.fields if f != "id"]
+            # Like Odoo, reading "all fields" leaves out the ones the user's groups do not grant.
+            return [f for f in self.spec.fields if f != "id" and self.field_allowed(f)]
         if isinstance(fields, str):
             fields = [fields]
         for name in fields:
             if name not in self.spec.fields or (name in getattr(self, "_hidden_fields", ()) and not self.env.su):
                 raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
+        self.check_field_access(fields, "read")
         return [f for f in fields if f != "id"]
+
+    def field_allowed(self, name: str) -> bool:
+        groups = self.spec.fields[name].groups
+        if not groups or self.env.su:
+            return True
+        return any(has_group(self.env, group) for group in groups.split(","))
+
+    def check_field_access(self, names, operation: str) -> None:
+        """Odoo's check_field_access_rights: a field restricted by `groups=` is refused by name."""
+        denied = [n for n in names if n in self.spec.fields and not self.field_allowed(n)]
+        if denied:
+            raise AccessError(
+                f'You do not have enough rights to access the fields "{", ".join(denied)}" on {self.description} '
+                f"({self.spec.name}). Please contact your system administrator.\n\n(Operation: {operation})")
 
     def _format_rows(self, rows: list[dict], fields: list[str], load) -> list[dict]:
         ids = [row["id"] for row in rows]
@@ -219,6 +250,13 @@ class Model:
                     rec[name] = values.get(rec["id"], False)
             elif fld.compute and not fld.store:
                 values = getattr(self, fld.compute)(ids)
+                if isinstance(fld, Many2one) and load == "_classic_read":
+                    # A computed many2one reads like a stored one: [id, display_name].
+                    names = self.env[fld.comodel].sudo()._display_names([v for v in values.values() if v])
+                    for rec in out:
+                        value = values.get(rec["id"])
+                        rec[name] = [value, names.get(value, False)] if value else False
+                    continue
                 for rec in out:
                     rec[name] = fld.to_read(values.get(rec["id"]))
             elif isinstance(fld, Many2one):
@@ -332,6 +370,7 @@ class Model:
             for name in vals:
                 if name not in self.spec.fields:
                     raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
+            self.check_field_access(vals, "write")
             full = dict(vals)
             for name in self.spec.columns:
                 fld = self.spec.fields[name]
@@ -367,6 +406,9 @@ class Model:
                 continue
             else:
                 row[name] = fld.to_db(value, version)
+                if isinstance(fld, Float):
+                    # Float.convert_to_column: stored rounded to the field's digits.
+                    row[name] = fld.round(row[name], self.env)
         return row, relational, inverse
 
     def _check_required(self, rows: list[dict]) -> None:
@@ -410,6 +452,7 @@ class Model:
         for name in vals:
             if name not in self.spec.fields:
                 raise ValueError(f"Invalid field {name!r} on model {self.spec.name!r}")
+        self.check_field_access(vals, "write")
         if not ids:
             return True
         self.ensure_exist(ids)
@@ -579,7 +622,7 @@ class Model:
         names = allfields or list(self.spec.fields)
         result = {}
         for name in names:
-            if name not in self.spec.fields or name in getattr(self, "_hidden_fields", ()):
+            if name not in self.spec.fields or name in getattr(self, "_hidden_fields", ()) or not self.field_allowed(name):
                 continue
             info = self.spec.fields[name].describe(self.env.version)
             if name in self.spec.inherited:

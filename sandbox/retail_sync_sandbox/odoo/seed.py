@@ -74,7 +74,8 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
     groups = {g: make(env, g, "res.groups", {"name": label}) for g, label in (
         ("base.group_user", "Internal User"), ("base.group_erp_manager", "Access Rights"),
         ("base.group_system", "Settings"),
-        ("retail_sync.group_integration", "Retail Sync Integration"))}
+        ("retail_sync.group_integration", "Retail Sync Integration"),
+        ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"))}
     group_field = "groups_id" if env.version < 19 else "group_ids"
     make(env, "base.user_root", "res.users",
          {"name": "OdooBot", "login": "__system__", "active": False, group_field: [(6, 0, list(groups.values()))]})
@@ -147,7 +148,8 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
     variant = env["product.template"].read([template], ["product_variant_id"], load=None)[0]["product_variant_id"]
     xmlid(env, "retail_sync.product_shipping", "product.product", variant)
     make(env, "retail_sync.pricelist_usd", "product.pricelist", {"name": "USD", "currency_id": resolve("base", "USD")})
-    groups = [resolve("base", "group_user"), resolve("retail_sync", "group_integration")]
+    groups = [resolve("base", "group_user"), resolve("retail_sync", "group_integration"),
+              resolve("stock", "group_stock_user")]
     group_field = "groups_id" if env.version < 19 else "group_ids"
     user = make(env, "retail_sync.user_integration", "res.users",
                 {"name": "Retail Sync Integration", "login": creds.integration_login,

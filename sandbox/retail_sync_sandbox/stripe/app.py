@@ -1,6 +1,7 @@
 """The Stripe sandbox: the v1 endpoints settlement uses — payouts, balance transactions (with the
 `payout` filter and `expand[]=data.source`), charges, refunds (also created, with idempotency keys),
-disputes — over HTTP, on a real database.
+disputes, each listed and retrieved by id — over HTTP, on a real database. Objects carry Stripe's
+fields only (shapes.py).
 
 Stripe's conventions are kept: list objects newest first with `has_more`, `limit` 1–100,
 `starting_after`/`ending_before` cursors, `created[gte]`-style ranges, form-encoded bodies, integer
@@ -17,6 +18,7 @@ import itertools
 import json
 import threading
 import time
+from collections import defaultdict
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -33,6 +35,7 @@ from ..documents import Doc, DocumentStore
 from ..faults import CallStats, FaultInjector, FaultPlan
 from ..proxy import rest_endpoint
 from ..webhooks import WebhookSender, webhook_route
+from .shapes import charge_object, dispute_object, stripe_object
 
 KINDS = {"ch": "charge", "re": "refund", "dp": "dispute", "po": "payout", "txn": "balance_transaction"}
 LIST_PARAMS = {"limit", "starting_after", "ending_before", "expand[]", "created[gte]", "created[gt]", "created[lte]",
@@ -81,14 +84,28 @@ class StripeSandbox:
         self.idempotency.clear()
         self._seq = itertools.count(1)
         self.positions: dict[str, tuple[str, int]] = {}
-        for kind, rows in (("charge", "charges"), ("refund", "refunds"), ("dispute", "disputes"),
-                           ("payout", "payouts"), ("balance_transaction", "balance_transactions")):
-            self.store.put_many(self.doc(kind, row) for row in self.world.stripe[rows])
+        ledger = self.world.stripe
+        transactions = {bt["id"]: bt for bt in ledger["balance_transactions"]}
+        refunds = [stripe_object("refund", row) for row in ledger["refunds"]]
+        refunds_of: dict[str, list[dict]] = defaultdict(list)
+        for refund in refunds:
+            refunds_of[refund["charge"]].append(refund)
+        docs = [self.doc("charge", charge_object(row, refunds_of[row["id"]])) for row in ledger["charges"]]
+        docs += [self.doc("refund", refund) for refund in refunds]
+        docs += [self.doc("dispute", dispute_object(row, [stripe_object("balance_transaction", transactions[i])
+                                                          for i in row["balance_transactions"]]))
+                 for row in ledger["disputes"]]
+        docs += [self.doc("payout", stripe_object("payout", row)) for row in ledger["payouts"]]
+        # The ledger knows which payout paid each transaction out; Stripe answers that only as a filter.
+        docs += [self.doc("balance_transaction", stripe_object("balance_transaction", row), ref=row["payout"])
+                 for row in ledger["balance_transactions"]]
+        self.store.put_many(docs)
 
-    def doc(self, kind: str, body: dict) -> Doc:
+    def doc(self, kind: str, body: dict, ref: str | None = None) -> Doc:
         pos = self.positions.get(body["id"]) or position(body, next(self._seq))
         self.positions[body["id"]] = pos
-        ref = body.get("payout") if kind == "balance_transaction" else body.get("charge")
+        if kind in ("refund", "dispute"):
+            ref = body.get("charge")
         return Doc(kind, body["id"], pos[0], pos[1], body, ref=ref)
 
     def reset(self) -> None:
@@ -192,17 +209,18 @@ class StripeSandbox:
                                        f"({remaining})", code="amount_too_large", param="amount")
             now = int(time.time())
             number = next(self._seq)
-            refund = {"id": f"re_live{number:010d}", "object": "refund", "amount": amount, "charge": charge_id,
-                      "currency": charge["currency"], "created": now, "status": "succeeded",
-                      "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")} or
-                      dict(charge["metadata"]), "payment_intent": charge["payment_intent"],
-                      "reason": form.get("reason"), "balance_transaction": f"txn_live{number:010d}"}
-            bt = {"id": refund["balance_transaction"], "object": "balance_transaction", "type": "refund",
-                  "reporting_category": "refund", "amount": -amount, "fee": 0, "net": -amount,
-                  "currency": charge["currency"], "created": now, "available_on": now, "source": refund["id"],
-                  "description": None, "status": "available", "payout": None, "fee_details": []}
+            refund = stripe_object("refund", {
+                "id": f"re_live{number:010d}", "amount": amount, "charge": charge_id, "currency": charge["currency"],
+                "created": now, "status": "succeeded", "reason": form.get("reason"),
+                "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")} or dict(charge["metadata"]),
+                "payment_intent": charge["payment_intent"], "balance_transaction": f"txn_live{number:010d}"})
+            bt = stripe_object("balance_transaction", {
+                "id": refund["balance_transaction"], "type": "refund", "reporting_category": "refund",
+                "amount": -amount, "fee": 0, "net": -amount, "currency": charge["currency"], "created": now,
+                "available_on": now, "source": refund["id"], "status": "available"})
             charge["amount_refunded"] += amount
             charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+            charge["refunds"]["data"].insert(0, refund)
             self.store.put_many([self.doc("refund", refund), self.doc("balance_transaction", bt),
                                  self.doc("charge", charge)])
         self.emit("charge.refunded", charge)
@@ -237,6 +255,9 @@ def create_app(sandbox: StripeSandbox) -> Starlette:
         return JSONResponse(sandbox.list(request, "balance_transaction", ref=request.query_params.get("payout"),
                                          extra={"payout", "type", "currency", "source"}))
 
+    async def balance_transaction(request):
+        return JSONResponse(sandbox.retrieve("balance_transaction", request.path_params["id"]))
+
     async def charges(request):
         return JSONResponse(sandbox.list(request, "charge"))
 
@@ -267,6 +288,11 @@ def create_app(sandbox: StripeSandbox) -> Starlette:
     async def disputes(request):
         return JSONResponse(sandbox.list(request, "dispute"))
 
+    async def refund(request):
+        return JSONResponse(sandbox.retrieve("refund", request.path_params["id"]))
+
+    async def dispute(request):
+        return JSONResponse(sandbox.retrieve("dispute", request.path_params["id"]))
 
     async def unknown(request):
         raise StripeError(404, f"Unrecognized request URL ({request.method}: {request.url.path}).")
@@ -275,10 +301,14 @@ def create_app(sandbox: StripeSandbox) -> Starlette:
         Route("/v1/payouts", endpoint(payouts, "payouts.list"), methods=["GET"]),
         Route("/v1/payouts/{id}", endpoint(payout, "payouts.retrieve"), methods=["GET"]),
         Route("/v1/balance_transactions", endpoint(balance_transactions, "balance_transactions.list"), methods=["GET"]),
+        Route("/v1/balance_transactions/{id}", endpoint(balance_transaction, "balance_transactions.retrieve"),
+              methods=["GET"]),
         Route("/v1/charges", endpoint(charges, "charges.list"), methods=["GET"]),
         Route("/v1/charges/{id}", endpoint(charge, "charges.retrieve"), methods=["GET"]),
         Route("/v1/refunds", endpoint(refunds, "refunds"), methods=["GET", "POST"]),
+        Route("/v1/refunds/{id}", endpoint(refund, "refunds.retrieve"), methods=["GET"]),
         Route("/v1/disputes", endpoint(disputes, "disputes.list"), methods=["GET"]),
+        Route("/v1/disputes/{id}", endpoint(dispute, "disputes.retrieve"), methods=["GET"]),
         webhook_route(sandbox.webhooks),
         *admin_routes(sandbox.faults, sandbox.stats, sandbox.reset, info=lambda: {"product": "stripe"}),
         Route("/v1/{rest:path}", endpoint(unknown, "unknown"), methods=["GET", "POST", "DELETE"]),

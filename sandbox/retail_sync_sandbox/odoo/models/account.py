@@ -12,7 +12,7 @@ class AccountTax(Model):
     _order = "sequence, id"
 
     name = Char("Tax Name", required=True)
-    amount = Float("Amount", required=True, default=0.0)
+    amount = Float("Amount", required=True, default=0.0, digits=(16, 4))
     amount_type = Selection([("group", "Group of Taxes"), ("fixed", "Fixed"), ("percent", "Percentage of Price"),
                              ("division", "Percentage of Price Tax Included")], "Tax Computation",
                             required=True, default="percent")

@@ -18,7 +18,7 @@ class ResCurrency(Model):
     name = Char("Currency", size=3, required=True)
     full_name = Char("Name")
     symbol = Char("Symbol", required=True)
-    rounding = Float("Rounding Factor", default=0.01)
+    rounding = Float("Rounding Factor", default=0.01, digits=(12, 6))
     decimal_places = Integer("Decimal Places", compute="_compute_decimal_places")
     position = Selection([("after", "After Amount"), ("before", "Before Amount")], "Symbol Position",
                          default="after")
@@ -60,7 +60,10 @@ class ResCompany(Model):
     name = Char("Company Name", required=True)
     sequence = Integer("Sequence", default=10)
     partner_id = Many2one("res.partner", "Partner", required=True)
-    currency_id = Many2one("res.currency", "Currency", required=True)
+    # _default_currency_id: the currency of the user's company (the first company, in the sandbox).
+    currency_id = Many2one("res.currency", "Currency", required=True,
+                           default=lambda env: env["res.company"].sudo().read([1], ["currency_id"], load=None)[0][
+                               "currency_id"])
     country_id = Many2one("res.country", "Country")
     email = Char("Email")
     phone = Char("Phone")

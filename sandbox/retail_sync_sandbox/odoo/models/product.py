@@ -13,6 +13,11 @@ from ..fields import Boolean, Char, Datetime, Float, Integer, Many2many, Many2on
 from ..model import Model
 
 
+def uom_digits(version: int) -> str:
+    """The decimal.precision of quantities: renamed "Product Unit" by 19's uom rewrite."""
+    return "Product Unit" if version >= 19 else "Product Unit of Measure"
+
+
 def _xmlid_default(module: str, name: str):
     return lambda env: env["ir.model.data"].sudo().resolve(module, name) or None
 
@@ -107,7 +112,7 @@ class ProductTemplate(Model):
     is_storable = Boolean("Track Inventory", default=False, versions=(18, 19))
     categ_id = Many2one("product.category", "Product Category", required=True,
                         default=_xmlid_default("product", "product_category_all"))
-    list_price = Float("Sales Price", default=1.0)
+    list_price = Float("Sales Price", default=1.0, digits="Product Price")
     uom_id = Many2one("uom.uom", "Unit of Measure", required=True, default=_xmlid_default("uom", "product_uom_unit"))
     uom_po_id = Many2one("uom.uom", "Purchase Unit", required=True, versions=(17, 18),
                          default=_xmlid_default("uom", "product_uom_unit"))
@@ -125,11 +130,11 @@ class ProductTemplate(Model):
     barcode = Char("Barcode", compute="_format_rows", inverse="_inverse_variant_field",
                          search="_search_variant_field")
     standard_price = Float("Cost", compute="_format_rows", inverse="_inverse_variant_field",
-                         search="_search_variant_field")
+                           search="_search_variant_field", digits="Product Price")
     weight = Float("Weight", compute="_format_rows", inverse="_inverse_variant_field",
-                         search="_search_variant_field")
+                   search="_search_variant_field", digits="Stock Weight")
     volume = Float("Volume", compute="_format_rows", inverse="_inverse_variant_field",
-                         search="_search_variant_field")
+                   search="_search_variant_field", digits="Volume")
     qty_available = Float("Quantity On Hand", compute="_compute_qty_available")
 
     def _variants(self, ids) -> dict[int, list[int]]:
@@ -210,20 +215,33 @@ class ProductProduct(Model):
     _description = "Product Variant"
     _inherits = {"product.template": "product_tmpl_id"}
     _order = "default_code, id"
-    _unique = ((("barcode",), "A barcode can only be assigned to one product !"),)
 
     product_tmpl_id = Many2one("product.template", "Product Template", required=True, ondelete="cascade", index=True)
     default_code = Char("Internal Reference", index=True)
     barcode = Char("Barcode", index=True)
-    standard_price = Float("Cost", default=0.0)
-    weight = Float("Weight", default=0.0)
-    volume = Float("Volume", default=0.0)
+    standard_price = Float("Cost", default=0.0, digits="Product Price")
+    weight = Float("Weight", default=0.0, digits="Stock Weight")
+    volume = Float("Volume", default=0.0, digits="Volume")
     active = Boolean("Active", default=True)
-    lst_price = Float("Sales Price", compute="_compute_lst_price")
+    lst_price = Float("Sales Price", compute="_compute_lst_price", digits="Product Price")
     qty_available = Float("Quantity On Hand", compute="_compute_qty_available")
 
     def _prepare_create(self, vals_list):
         return super(ProductProduct, self.with_context(inherits_parent_only=True))._prepare_create(vals_list)
+
+    def _validate(self, ids):
+        check_barcodes(self, self._barcodes_by_company(ids))
+
+    def _barcodes_by_company(self, ids) -> dict[int | None, list[str]]:
+        """The barcodes of these variants grouped by their company (a variant's is its template's)."""
+        t, templates = self.table, self.env["product.template"].table
+        rows = self.conn.execute(sa.select(t.c.barcode, templates.c.company_id)
+                                 .join(templates, templates.c.id == t.c.product_tmpl_id)
+                                 .where(t.c.id.in_(ids), t.c.barcode.is_not(None), t.c.barcode != ""))
+        grouped: dict[int | None, list[str]] = {}
+        for barcode, company in rows:
+            grouped.setdefault(company, []).append(barcode)
+        return grouped
 
     def _compute_lst_price(self, ids):
         rows = self.read(ids, ["list_price"], load=None)
@@ -247,6 +265,93 @@ class ProductProduct(Model):
         names = Model._display_names(templates, [r.product_tmpl_id for r in rows])
         return {r.id: (f"[{r.default_code}] " if r.default_code else "") + (names.get(r.product_tmpl_id) or "")
                 for r in rows}
+
+
+def _company_filter(column, company_id):
+    """`('company_id', 'in', (False, company))`, or nothing for a product shared by every company."""
+    return sa.or_(column.is_(None), column == company_id) if company_id else sa.true()
+
+
+def _product_list(env, names: list[str]) -> str:
+    """How the message joins product names: 17 with commas; 18+ with format_list ("A and B", "A, B, and C")."""
+    if env.version == 17 or len(names) == 1:
+        return ", ".join(names)
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return ", ".join(names[:-1]) + f", and {names[-1]}"
+
+
+def check_barcodes(products: Model, by_company: dict[int | None, list[str]]) -> None:
+    """product.product._check_barcode_uniqueness (16+): per company, among active variants, empty
+    barcodes skipped, and packagings (17/18 product.packaging, 19 product.uom) checked too."""
+    env = products.env
+    t, templates = products.table, env["product.template"].table
+    for company_id, barcodes in by_company.items():
+        if not barcodes:
+            continue
+        rows = env.conn.execute(
+            sa.select(t.c.barcode, t.c.id).join(templates, templates.c.id == t.c.product_tmpl_id)
+            .where(t.c.barcode.in_(barcodes), t.c.active.is_(True), _company_filter(templates.c.company_id, company_id))
+            .order_by(t.c.barcode, t.c.id)).all()
+        holders: dict[str, list[int]] = {}
+        for barcode, product_id in rows:
+            holders.setdefault(barcode, []).append(product_id)
+        duplicates = {b: ids for b, ids in holders.items() if len(ids) > 1}
+        if duplicates:
+            names = products.sudo()._display_names([i for ids in duplicates.values() for i in ids])
+            lines = "\n".join(f'- Barcode "{barcode}" already assigned to product(s): '
+                              f"{_product_list(env, [names[i] for i in ids])}" for barcode, ids in duplicates.items())
+            raise ValidationError(f"Barcode(s) already assigned:\n\n{lines}\n\n"
+                                  "Note: products that you don't have access to will not be shown above.")
+        packaging_model = PACKAGING_MODEL[env.version]
+        packaging = env[packaging_model].table
+        if env.conn.execute(sa.select(packaging.c.id).where(
+                packaging.c.barcode.in_(barcodes), _company_filter(packaging.c.company_id, company_id)).limit(1)).first():
+            raise ValidationError("A packaging already uses the barcode")
+
+
+class ProductPackagingBase(Model):
+    """What a packaging barcode check needs; 17/18 call the model product.packaging, 19 product.uom."""
+
+    barcode = Char("Barcode")
+    company_id = Many2one("res.company", "Company", index=True)
+
+    def _validate(self, ids):
+        t = self.table
+        barcodes = [b for b in self.conn.scalars(sa.select(t.c.barcode).where(t.c.id.in_(ids))) if b]
+        if not barcodes:
+            return
+        products = self.env["product.product"].table
+        if self.conn.execute(sa.select(products.c.id).where(products.c.barcode.in_(barcodes),
+                                                             products.c.active.is_(True)).limit(1)).first():
+            raise ValidationError("A product already uses the barcode")
+
+
+class ProductPackaging(ProductPackagingBase):
+    _name = "product.packaging"
+    _description = "Product Packaging"
+    _order = "product_id, sequence, id"
+    _versions = frozenset({17, 18})
+    _unique = ((("barcode",), "A barcode can only be assigned to one packaging."),)
+
+    name = Char("Product Packaging", required=True)
+    sequence = Integer("Sequence", default=1)
+    product_id = Many2one("product.product", "Product", required=True, ondelete="cascade", index=True)
+    qty = Float("Contained Quantity", default=1.0, digits="Product Unit of Measure")
+
+
+class ProductUom(ProductPackagingBase):
+    _name = "product.uom"
+    _description = "Link between products and their UoMs"
+    _rec_name = "barcode"
+    _versions = frozenset({19})
+    _unique = ((("barcode",), "A barcode can only be assigned to one packaging."),)
+
+    product_id = Many2one("product.product", "Product", required=True, ondelete="cascade", index=True)
+    uom_id = Many2one("uom.uom", "Unit", required=True, ondelete="cascade")
+
+
+PACKAGING_MODEL = {17: "product.packaging", 18: "product.packaging", 19: "product.uom"}
 
 
 class ProductPricelist(Model):
@@ -277,15 +382,15 @@ class ProductPricelistItem(Model):
     product_tmpl_id = Many2one("product.template", "Product", ondelete="cascade")
     product_id = Many2one("product.product", "Product Variant", ondelete="cascade")
     categ_id = Many2one("product.category", "Product Category", ondelete="cascade")
-    min_quantity = Float("Min. Quantity", default=0.0)
+    min_quantity = Float("Min. Quantity", default=0.0, digits=uom_digits)
     compute_price = Selection([("fixed", "Fixed Price"), ("percentage", "Discount"), ("formula", "Formula")],
                               "Price Type", required=True, default="fixed")
-    fixed_price = Float("Fixed Price", default=0.0)
+    fixed_price = Float("Fixed Price", default=0.0, digits="Product Price")
     percent_price = Float("Percentage Price", default=0.0)
     base = Selection([("list_price", "Sales Price"), ("standard_price", "Cost"), ("pricelist", "Other Pricelist")],
                      "Based on", required=True, default="list_price")
-    price_discount = Float("Price Discount", default=0.0)
-    price_surcharge = Float("Extra Fee", default=0.0)
+    price_discount = Float("Price Discount", default=0.0, digits=(16, 2))
+    price_surcharge = Float("Extra Fee", default=0.0, digits="Product Price")
     date_start = Datetime("Start Date")
     date_end = Datetime("End Date")
     company_id = Many2one("res.company", "Company")

@@ -7,9 +7,17 @@ import itertools
 
 import sqlalchemy as sa
 
-from ..exceptions import ValidationError
+from ..exceptions import UserError, ValidationError
 from ..fields import Boolean, Char, Float, Integer, Many2many, Many2one, One2many, Selection
 from ..model import Model
+
+# ir.config_parameter `product.dynamic_variant_limit`, which a fresh database does not set.
+VARIANT_LIMIT = 1000
+TOO_MANY_VARIANTS = (
+    "The number of variants to generate is above allowed limit. You should either not generate variants for each "
+    "combination or generate them on demand from the sales order. To do so, open the form view of attributes and "
+    "change the mode of *Create Variants*."
+)
 
 
 class ProductAttribute(Model):
@@ -87,7 +95,7 @@ class ProductTemplateAttributeValue(Model):
                                  ondelete="cascade", index=True)
     product_tmpl_id = Many2one("product.template", "Product Template", required=True, ondelete="cascade", index=True)
     attribute_id = Many2one("product.attribute", "Attribute", required=True)
-    price_extra = Float("Value Price Extra", default=0.0)
+    price_extra = Float("Value Price Extra", default=0.0, digits="Product Price")
     ptav_active = Boolean("Active", default=True)
 
     def _display_names(self, ids):
@@ -103,14 +111,18 @@ class ProductTemplateWithAttributes(Model):
     attribute_line_ids = One2many("product.template.attribute.line", "product_tmpl_id", "Product Attributes")
 
     def sync_variants(self, ids):
-        """Create the variant of every combination of active values; archive variants of none."""
+        """`_create_variant_ids`: one variant per combination of the lines' active values, for attributes
+        that create variants instantly. Existing combinations keep their variant (reactivated if archived);
+        a new combination gets a new variant, never a recycled one (so the attribute-less first variant
+        is not reused); variants of combinations that no longer exist are deleted, or archived when
+        something still refers to them. More than VARIANT_LIMIT new variants for one template is refused."""
         env = self.env.sudo()
         lines_model, ptavs, products = (env["product.template.attribute.line"],
                                         env["product.template.attribute.value"], env["product.product"])
         for template in ids:
             lines = lines_model.search_read([["product_tmpl_id", "=", template]], ["attribute_id", "value_ids"],
                                             load=None)
-            per_line = []
+            per_line, dynamic = [], False
             for line in lines:
                 mode = env["product.attribute"].read([line["attribute_id"]], ["create_variant"])[0]["create_variant"]
                 existing = {p["product_attribute_value_id"]: p for p in ptavs.with_context(active_test=False).search_read(
@@ -126,27 +138,54 @@ class ProductTemplateWithAttributes(Model):
                 gone = [p["id"] for v, p in existing.items() if v not in line["value_ids"] and p["ptav_active"]]
                 if gone:
                     ptavs.write(gone, {"ptav_active": False})
-                if mode == "always":
+                dynamic = dynamic or mode == "dynamic"
+                if mode != "no_variant":
                     per_line.append([existing[v]["id"] for v in line["value_ids"]])
-            wanted = {",".join(str(i) for i in sorted(combo)): sorted(combo) for combo in itertools.product(*per_line)}
             variants = products.with_context(active_test=False).search_read(
                 [["product_tmpl_id", "=", template]], ["combination_indices", "active"], load=None)
-            by_combo = {v["combination_indices"] or "": v for v in variants}
-            spare = [v for v in variants if (v["combination_indices"] or "") not in wanted]
-            for key, combo in wanted.items():
-                variant = by_combo.get(key)
-                if variant is None and spare and not spare[0]["combination_indices"]:
-                    variant = spare.pop(0)  # the attribute-less first variant takes the first combination
-                    products.write([variant["id"]], {"combination_indices": key or False,
-                                                     "product_template_attribute_value_ids": [(6, 0, combo)]})
-                if variant is None:
-                    products.create({"product_tmpl_id": template, "combination_indices": key or False,
-                                     "product_template_attribute_value_ids": [(6, 0, combo)]})
-                elif not variant["active"]:
-                    products.write([variant["id"]], {"active": True})
-            stale = [v["id"] for v in spare if v["active"]]
-            if stale:
-                products.write(stale, {"active": False})
+            # Odoo keys existing variants by combination, an active one winning over an archived one.
+            by_combo = {}
+            for variant in sorted(variants, key=lambda v: (v["active"], -v["id"])):
+                by_combo[variant["combination_indices"] or ""] = variant
+            keep, create = set(), []
+            if not dynamic:
+                for combo in itertools.product(*per_line):
+                    key = ",".join(str(i) for i in sorted(combo))
+                    if key in by_combo:
+                        keep.add(by_combo[key]["id"])
+                        continue
+                    create.append({"product_tmpl_id": template, "combination_indices": key or False,
+                                   "product_template_attribute_value_ids": [(6, 0, sorted(combo))]})
+                    if len(create) > VARIANT_LIMIT:
+                        raise UserError(TOO_MANY_VARIANTS)
+            else:
+                keep = {v["id"] for v in variants}  # dynamic attributes: variants are made on demand, kept
+            revive = [v["id"] for v in variants if v["id"] in keep and not v["active"]]
+            if revive:
+                products.write(revive, {"active": True})
+            if create:
+                products.create(create)
+            unlink_or_archive(products, [v["id"] for v in variants if v["id"] not in keep])
+
+
+def unlink_or_archive(products: Model, ids: list[int]) -> None:
+    """product.product._unlink_or_archive: delete in as few calls as possible, halving the batch when a
+    deletion is refused (a quant or another restricting reference), and archive what cannot go."""
+    if not ids:
+        return
+    savepoint = products.conn.begin_nested()
+    try:
+        products.unlink(ids)
+    except (UserError, sa.exc.IntegrityError):
+        savepoint.rollback()
+        if len(ids) > 1:
+            middle = len(ids) // 2
+            unlink_or_archive(products, ids[:middle])
+            unlink_or_archive(products, ids[middle:])
+        else:
+            products.write(ids, {"active": False})
+    else:
+        savepoint.commit()
 
 
 class ProductProductWithAttributes(Model):
