@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench sandbox up system-deps clean
+.PHONY: venv demo test lint bench sandbox up down system-deps clean
 
 venv: $(STAMP)
 
@@ -31,13 +31,18 @@ test: venv lint system-deps
 bench: venv
 	$(BIN)/python -m bench.run_all
 
-# The catalog job end to end on an embedded Airflow (SQLite) against the sandboxes and a mail sink.
+# The catalog job end to end on an embedded Airflow (SQLite) against the sandboxes and a mail sink;
+# a short table per run on the console, Airflow's and GX's logs in .demo/demo.log.
 demo: venv
 	$(BIN)/python -m retail_sync_sandbox.demo
 
-# Airflow UI on :8080 (airflow standalone) with the Odoo sandbox on :8069 and a mail sink on :8025.
+# Airflow (UI and API on AIRFLOW__API__PORT, default 8080) with the Odoo sandbox (ODOO_SANDBOX_PORT, 8069) and
+# a mail sink (MAIL_SINK_PORT, 8025); state, logs and pid file in .devstack/. `make down` stops it all.
 up: venv
-	$(BIN)/python -m retail_sync_sandbox.devstack
+	$(BIN)/python -m retail_sync_sandbox.devstack up
+
+down:
+	$(BIN)/python -m retail_sync_sandbox.devstack down
 
 # Only the Odoo sandbox on :8069 (version 17, in-memory, demo seed); credentials from the environment.
 sandbox: venv
