@@ -123,8 +123,21 @@ def test_up_serves_everything_on_the_given_ports_and_sigterm_stops_every_child(s
         tested = httpx.post(f"{base}/api/v2/connections/test", json=conn, headers=headers, timeout=60).json()
         assert tested["status"] is True, tested
 
-    # The execution API the tasks call is on the same port: the scheduler stays up, and the sample feed
-    # and the command that lands it are printed.
+    # The tasks reach the execution API on the same port: the scheduled run (nothing landed yet) succeeds.
+    runs_url = f"{base}/api/v2/dags/catalog_publish/dagRuns"
+    deadline = time.monotonic() + 240
+    states: list[str] = []
+    while time.monotonic() < deadline and "success" not in states:
+        time.sleep(2)
+        try:  # on a loaded machine SQLite keeps the API server waiting now and then
+            answer = httpx.get(runs_url, headers=headers, timeout=60)
+        except httpx.TimeoutException:
+            continue
+        states = [run["state"] for run in answer.json().get("dag_runs", [])] if answer.status_code == 200 else []
+        assert "failed" not in states, (states, (folder / "logs" / "scheduler.log").read_text()[-3000:])
+    assert "success" in states, states
+
+    # The sample feed and the command that lands it are printed.
     sample = folder / "retail_sync" / "samples" / "catalog-sample.csv"
     assert f"cp {sample} {folder / 'retail_sync' / 'landing' / 'catalog'}/" in console
     assert sample.read_text().count("\n") == 41
