@@ -5,7 +5,8 @@
 - a second `up` on the same folder says it is already running; one on another folder with the same
   ports names the busy port and variable and starts nothing;
 - SIGTERM to the runner stops every process it started;
-- a busy port stops `up` before anything is written; a bad port value is refused;
+- a busy port stops `up` before anything is written; a bad port value, or one port for two services, is
+  refused;
 - `down` stops a runner and its children, and also children left behind by a runner that was killed.
 """
 
@@ -179,6 +180,13 @@ def test_a_busy_port_stops_up_before_anything_starts(tmp_path):
 def test_a_bad_port_value_is_refused(tmp_path):
     done = run_up({**stack_env(tmp_path / "stack"), "MAIL_SINK_PORT": "80a"})
     assert done.returncode == 1 and "MAIL_SINK_PORT='80a' is not a port number" in done.stderr
+
+
+def test_two_services_on_one_port_are_refused(tmp_path):
+    env = stack_env(tmp_path / "stack")
+    done = run_up({**env, "MAIL_SINK_PORT": env["ODOO_SANDBOX_PORT"]})
+    assert done.returncode == 1 and "two services were given the same port" in done.stderr
+    assert not (tmp_path / "stack" / "devstack.pid").exists()
 
 
 def spawn_tree() -> tuple[subprocess.Popen, psutil.Process]:
