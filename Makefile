@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench sandbox up system-deps clean
+.PHONY: venv demo test test-image lint bench sandbox up down system-deps clean
 
 venv: $(STAMP)
 
@@ -28,16 +28,27 @@ lint: venv
 test: venv lint system-deps
 	$(BIN)/python -m pytest -q
 
+# The production image's Python environment built exactly as the Dockerfile builds it (fresh venv, a full
+# Airflow install: ~10 min) and airflow-init's commands run against a throwaway PostgreSQL. Kept out of
+# `make test` for its length; run it whenever the Dockerfile, requirements.txt or the compose file change.
+test-image: venv system-deps
+	$(BIN)/python -m pytest -q -m production_image tests/integration/test_production_image_env.py
+
 bench: venv
 	$(BIN)/python -m bench.run_all
 
-# The catalog job end to end on an embedded Airflow (SQLite) against the sandboxes and a mail sink.
+# The catalog job end to end on an embedded Airflow (SQLite) against the sandboxes and a mail sink;
+# a short table per run on the console, Airflow's and GX's logs in .demo/demo.log.
 demo: venv
 	$(BIN)/python -m retail_sync_sandbox.demo
 
-# Airflow UI on :8080 (airflow standalone) with the Odoo sandbox on :8069 and a mail sink on :8025.
+# Airflow (UI and API on AIRFLOW__API__PORT, default 8080) with the Odoo sandbox (ODOO_SANDBOX_PORT, 8069) and
+# a mail sink (MAIL_SINK_PORT, 8025); state, logs and pid file in .devstack/. `make down` stops it all.
 up: venv
-	$(BIN)/python -m retail_sync_sandbox.devstack
+	$(BIN)/python -m retail_sync_sandbox.devstack up
+
+down:
+	$(BIN)/python -m retail_sync_sandbox.devstack down
 
 # Only the Odoo sandbox on :8069 (version 17, in-memory, demo seed); credentials from the environment.
 sandbox: venv

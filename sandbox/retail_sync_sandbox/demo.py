@@ -5,10 +5,15 @@ connections at them (environment variables, generated secrets), drops a generate
 feed with some bad rows (and one unreadable file) into the landing folder, runs `catalog_publish`
 with `dag.test()` on a SQLite metadata DB, and prints what happened. Then it runs again to show that
 nothing is written twice.
+
+The console stays short: everything Airflow, Great Expectations and the sandboxes log goes to
+`.demo/demo.log`; the console gets one table per run, built from the task instances (task, map index,
+state) and the state store's run metrics, so it follows the DAG's shape whatever its tasks are called.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -40,8 +45,44 @@ def prepare_environment() -> None:
     })
 
 
-def main() -> None:
+def main() -> int:
     prepare_environment()
+    log = DEMO / "demo.log"
+    with console_to_file(log) as console:
+        try:
+            run_demo(console)
+        except BaseException:
+            console.write(f"\nThe demo failed; the traceback follows, the full log is {log}\n")
+            raise
+        console.write(f"\nLogs (Airflow, Great Expectations, sandboxes): {log}\n"
+                      f"Everything else is under {DEMO}: the Airflow home, the staging folder with the quarantine,"
+                      f" Data Docs at {DEMO / 'retail_sync' / 'data_docs'}, and the emails in {DEMO / 'mail'}.\n")
+    return 0
+
+
+@contextlib.contextmanager
+def console_to_file(path: Path):
+    """Point file descriptors 1 and 2 at `path` (so Airflow's, GX's and any child process's output lands
+    there, whatever handler or stream they hold) and yield a stream to the real console."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    console = open(os.dup(1), "w", buffering=1, encoding="utf-8")  # noqa: SIM115 - closed below
+    with path.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        yield console
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, original in zip((1, 2), saved, strict=True):
+            os.dup2(original, fd)
+            os.close(original)
+        console.close()
+
+
+def run_demo(console) -> None:
     from .datagen.catalog import catalog_rows, write_catalog_csv
     from .mail_sink import RunningMailSink
     from .odoo.app import OdooSandbox, create_app
@@ -60,44 +101,41 @@ def main() -> None:
         rows = catalog_rows(int(os.environ.get("DEMO_SKUS", "2000")), seed=7) + BAD_ROWS
         write_catalog_csv(landing / "merch-feed-2026-11-27.csv", rows)
         (landing / "merch-feed-truncated.csv").write_text("sku,name\n")
-        print(f"Odoo {version} sandbox: {odoo.url}   mail sink: 127.0.0.1:{mail.port}")
-        print(f"Feed: {len(rows)} rows ({len(BAD_ROWS)} bad) + one file with the wrong columns\n")
+        console.write(f"Odoo {version} sandbox: {odoo.url}   mail sink: 127.0.0.1:{mail.port}\n"
+                      f"Feed: {len(rows)} rows ({len(BAD_ROWS)} bad) + one file with the wrong columns\n")
 
         from airflow.dag_processing.dagbag import DagBag
         from airflow.utils import db
 
         db.resetdb()
         dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag("catalog_publish")
-        run = dag.test()
-        report(run, sandbox, mail, "First run")
+        console.write(report(dag, dag.test(), sandbox, mail, "First run"))
         sandbox.stats.reset()
         write_catalog_csv(landing / "merch-feed-2026-11-27-resent.csv", list(reversed(rows)))
-        second = dag.test()
-        report(second, sandbox, mail, "Second run (the same rows, re-sent in another order)")
-    print(f"\nEverything the demo wrote is under {DEMO}: the Airflow home, the staging folder with the"
-          f" quarantine, Data Docs at {DEMO / 'retail_sync' / 'data_docs'}, and the emails in {DEMO / 'mail'}.")
+        console.write(report(dag, dag.test(), sandbox, mail, "Second run (the same rows, re-sent in another order)"))
 
 
-def report(run, sandbox, mail, title: str) -> None:
+def report(dag, run, sandbox, mail, title: str) -> str:
+    """One run as a short table: its task instances, its metrics, what Odoo and the mail sink saw."""
     from retail_sync.state.store import StateStore
 
-    print(f"=== {title}: DAG run {run.run_id} → {run.state}")
-    if run.state == "failed":
-        print("  (a file that cannot be read fails its own task group; the other files' tasks still ran)")
-    for ti in sorted(run.get_task_instances(), key=lambda t: (t.map_index, t.task_id)):
-        print(f"  {ti.task_id:<22} map {ti.map_index:>2}  {ti.state}")
-    metrics = StateStore().metrics("catalog", run.run_id)
-    print("  " + ", ".join(f"{k}={int(v)}" for k, v in metrics.items()))
+    lines = [f"\n=== {title}: {run.run_id} → {run.state}", f"  {'task':<24} {'map':<28} state"]
+    order = {task_id: index for index, task_id in enumerate(dag.task_dict)}  # the order the DAG declares them
+    for ti in sorted(run.get_task_instances(), key=lambda t: (order.get(t.task_id, len(order)), t.map_index)):
+        mapped = "" if ti.map_index < 0 else (getattr(ti, "rendered_map_index", None) or str(ti.map_index))
+        lines.append(f"  {ti.task_id:<24} {mapped[:28]:<28} {ti.state}")
+    store = StateStore()
+    metrics = store.metrics("catalog", run.run_id)
+    lines.append("  metrics: " + (", ".join(f"{k}={v:g}" for k, v in metrics.items()) or "none"))
     stats = sandbox.stats.snapshot()
     writes = sum(v["calls"] for k, v in stats["by_call"].items() if k.endswith((".load", ".create", ".write",
                                                                                ".unlink")))
-    print(f"  Odoo RPC calls: {stats['calls']} ({writes} writing), records touched: {stats['records']}")
-    db = sandbox.databases["odoo"]
-    count = sandbox.service.call_kw(db, 1, "product.product", "search_count", [[["default_code", "!=", "SHIP"]]], {})
-    print(f"  products in Odoo: {count}; open dead letters: {len(StateStore().dead_letters('catalog'))}")
-    print(f"  emails delivered so far: {len(mail.messages)}")
-    for message in mail.messages:
-        print(f"    - {message['Subject']}")
+    count = sandbox.service.call_kw(sandbox.databases["odoo"], 1, "product.product", "search_count",
+                                    [[["default_code", "!=", "SHIP"]]], {})
+    lines.append(f"  Odoo: {stats['calls']} RPC calls ({writes} writing), {count} products;"
+                 f" open dead letters: {len(store.dead_letters('catalog'))}")
+    lines.append(f"  emails so far: {len(mail.messages)}" + "".join(f"\n    - {m['Subject']}" for m in mail.messages))
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

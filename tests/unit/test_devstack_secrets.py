@@ -6,18 +6,16 @@ from __future__ import annotations
 from retail_sync_sandbox import devstack
 
 
-def test_an_older_secrets_file_gains_a_control_token_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(devstack, "STACK", tmp_path)
+def test_an_older_secrets_file_gains_a_control_token_once(tmp_path):
     (tmp_path / "secrets.env").write_text("ODOO_SANDBOX_API_KEY=abc\nODOO_SANDBOX_PASSWORD=p\n"
                                           "ODOO_SANDBOX_ADMIN_PASSWORD=a\n")
-    first = devstack.load_secrets()
+    first = devstack.load_secrets(tmp_path)
     assert first["ODOO_SANDBOX_API_KEY"] == "abc" and len(first["SANDBOX_CONTROL_TOKEN"]) >= 24
-    assert devstack.load_secrets() == first
+    assert devstack.load_secrets(tmp_path) == first
 
 
-def test_a_new_secrets_file_has_every_secret(tmp_path, monkeypatch):
-    monkeypatch.setattr(devstack, "STACK", tmp_path / "stack")
-    values = devstack.load_secrets()
+def test_a_new_secrets_file_has_every_secret(tmp_path):
+    values = devstack.load_secrets(tmp_path / "stack")
     assert set(values) == {"ODOO_SANDBOX_API_KEY", "ODOO_SANDBOX_PASSWORD", "ODOO_SANDBOX_ADMIN_PASSWORD",
-                           "SANDBOX_CONTROL_TOKEN"}
+                           "SANDBOX_CONTROL_TOKEN", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"}
     assert (tmp_path / "stack" / "secrets.env").stat().st_mode & 0o777 == 0o600

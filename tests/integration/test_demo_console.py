@@ -1,0 +1,32 @@
+"""`make demo` (retail_sync_sandbox.demo) end to end on a small feed: the console holds only the summary —
+one table per run built from the task instances and the state store's metrics — while Airflow's and Great
+Expectations' logs go to demo.log in the demo folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path):
+    folder = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(RETAIL_SYNC_DEMO_DIR=str(folder), DEMO_SKUS="40")
+    done = subprocess.run([sys.executable, "-m", "retail_sync_sandbox.demo"], env=env, capture_output=True,
+                          text=True, timeout=900, cwd=tmp_path)
+    console = done.stdout + done.stderr
+    assert done.returncode == 0, console[-3000:]
+    lines = console.splitlines()
+    assert len(lines) < 60, console
+    assert not any("[info" in line or "[warning" in line or "Traceback" in line for line in lines), console
+    first = lines.index(next(line for line in lines if line.startswith("=== First run")))
+    assert lines[first].endswith("→ failed")  # the file with the wrong columns fails its own task
+    table = lines[first + 2:lines.index(next(line for line in lines[first:] if line.startswith("  metrics:")))]
+    states = [line.split()[-1] for line in table]
+    assert states.count("failed") == 1 and "success" in states, table
+    assert "rows_loaded=40" in console and "rows_quarantined=4" in console
+    second = next(line for line in lines if line.startswith("=== Second run"))
+    assert second.endswith("→ success") and "rows_loaded=0" in console
+    log = (folder / "demo.log").read_text()
+    assert "[DAG TEST]" in log and log.count("\n") > 5 * len(lines)
