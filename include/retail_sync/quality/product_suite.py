@@ -22,6 +22,7 @@ from retail_sync.feeds.pim import BOOLEAN_WORDS, parse_timestamp
 from retail_sync.quality.validation import Rule
 
 TAX_CLASSES = ("standard", "reduced", "zero")
+READABLE = "row is readable (field count, UTF-8, JSON)"   # its reason names the reader's `_problem`
 MAX_NAME = 255       # names longer than this are refused rather than silently cut
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 # Keys and names built from these columns must not hide characters: C0/C1 controls, zero-width and
@@ -114,7 +115,7 @@ def rules(attribute_columns: list[str] = ()) -> list[Rule]:
                     gxe.ExpectColumnValuesToMatchRegex(column=column, regex=VISIBLE_PATTERN))
                for column in ("parent_key", "name", "category_path", *attribute_columns)]
     return [
-        Rule("row is readable (field count, UTF-8, JSON)", gxe.ExpectColumnValuesToBeNull(column="_problem")),
+        Rule(READABLE, gxe.ExpectColumnValuesToBeNull(column="_problem")),
         Rule("SKU present", gxe.ExpectColumnValuesToNotBeNull(column="sku")),
         Rule("SKU well-formed (letters, digits, . _ / -; at most 64)",
              gxe.ExpectColumnValuesToMatchRegex(column="sku", regex=SKU_PATTERN)),

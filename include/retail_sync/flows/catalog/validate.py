@@ -94,7 +94,9 @@ def validate_feed(feed: Feed, run_dir: Path, settings: CatalogSettings, store: S
             frame = product_suite.prepare(batch, feed.attribute_columns, keys)
             report = run_suite(frame, SUITE, rules, settings.docs_root)
             tally.add(report)
-            failures = {row: list(names) for row, names in report.row_failures.items()}
+            problems = dict(zip(frame["_row"], frame["_problem"]))
+            failures = {row: [f"{name}: {problems[row]}" if name == product_suite.READABLE and problems.get(row)
+                              else name for name in names] for row, names in report.row_failures.items()}
             passed = frame[~frame["_row"].isin(failures)]
             table, unconverted = to_canonical(passed)
             tally.count(CONVERSION_RULE, "_row", len(unconverted),
