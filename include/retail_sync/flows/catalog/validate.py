@@ -80,7 +80,6 @@ def validate_feed(feed: Feed, run_dir: Path, settings: CatalogSettings, store: S
     flow = settings.flow
     size = settings.validate_batch_rows if batch_rows is None else batch_rows
     keys = product_suite.FileKeys.of(feed.keys, feed.attribute_columns)
-    rules = product_suite.rules(feed.attribute_columns)
     run_dir.mkdir(parents=True, exist_ok=True)
     good_path, quarantine_path = str(run_dir / "good.parquet"), str(run_dir / "quarantine.parquet")
     tally = _Tally()
@@ -92,7 +91,8 @@ def validate_feed(feed: Feed, run_dir: Path, settings: CatalogSettings, store: S
             _LazyWriter(quarantine_path, quarantine_schema) as quarantine_writer:
         for batch in feed.batches(size):
             frame = product_suite.prepare(batch, feed.attribute_columns, keys)
-            report = run_suite(frame, SUITE, rules, settings.docs_root)
+            # Fresh expectation objects each batch: GX ties an expectation to the suite it was added to.
+            report = run_suite(frame, SUITE, product_suite.rules(feed.attribute_columns), settings.docs_root)
             tally.add(report)
             problems = dict(zip(frame["_row"], frame["_problem"]))
             failures = {row: [f"{name}: {problems[row]}" if name == product_suite.READABLE and problems.get(row)
