@@ -75,11 +75,19 @@ class FileKeys:
 
 
 def attribute_json(frame: pd.DataFrame, attribute_columns: list[str]) -> pd.Series:
-    columns = [frame[c] for c in attribute_columns]
+    """`attr_size`, `attr_fit_type` → '{"Fit Type": "Slim", "Size": "M"}' (sorted keys), per row."""
     names = [c[len("attr_"):].replace("_", " ").title() for c in attribute_columns]
-    return pd.Series([json.dumps({n: v for n, v in zip(names, values) if v is not None}, sort_keys=True,
-                                 ensure_ascii=False) for values in zip(*columns)] if columns else ["{}"] * len(frame),
-                     index=frame.index, dtype=object)
+    built: dict[tuple, str] = {}   # a feed has few distinct combinations: build each JSON text once
+
+    def as_json(values: tuple) -> str:
+        text = built.get(values)
+        if text is None:
+            text = built[values] = json.dumps({n: v for n, v in zip(names, values) if v is not None}, sort_keys=True,
+                                              ensure_ascii=False)
+        return text
+
+    return pd.Series([as_json(values) for values in zip(*[frame[c].tolist() for c in attribute_columns])]
+                     if attribute_columns else ["{}"] * len(frame), index=frame.index, dtype=object)
 
 
 def variant_signatures(frame: pd.DataFrame, attribute_columns: list[str]) -> pd.Series:
@@ -96,10 +104,11 @@ def prepare(rows: pd.DataFrame, attribute_columns: list[str], keys: FileKeys | N
     frame["tax_class"] = frame["tax_class"].map(lambda v: v.lower() if isinstance(v, str) else v)
     frame["active_flag"] = frame["active"].map(lambda v: BOOLEAN_WORDS.get(str(v).lower()) if v is not None else None)
     frame["barcode_valid"] = frame["barcode"].map(_total(lambda v: v is None or is_valid_gtin(str(v))))
-    promo = list(zip(frame["promo_price"], frame["promo_start"], frame["promo_end"]))
-    frame["promo_times_valid"] = pd.Series([_promo_times_ok(s, e) for _p, s, e in promo], index=frame.index,
-                                           dtype=object)
-    frame["promo_valid"] = pd.Series([_promo_ok(*values) for values in promo], index=frame.index, dtype=object)
+    promo = list(zip(frame["promo_price"].tolist(), frame["promo_start"].tolist(), frame["promo_end"].tolist()))
+    no_promo = (None, None, None)
+    frame["promo_times_valid"] = pd.Series([v == no_promo or _promo_times_ok(v[1], v[2]) for v in promo],
+                                           index=frame.index, dtype=object)
+    frame["promo_valid"] = pd.Series([v == no_promo or _promo_ok(*v) for v in promo], index=frame.index, dtype=object)
     frame["attributes"] = attribute_json(frame, attribute_columns)
     frame["variant_signature"] = frame["parent_key"].astype(object).map(str) + "|" + frame["attributes"]
     keys = keys or FileKeys.of(frame, attribute_columns)
