@@ -175,7 +175,8 @@ class _KeyCollector:
     def add(self, row: list) -> None:
         """One row's values, in the file's column order."""
         for slot, position in zip(self.pending, self.index):
-            slot.append(row[position])
+            value = row[position] if position < len(row) else None
+            slot.append((value.strip() or None) if isinstance(value, str) else value)
         if self.pending and len(self.pending[0]) >= 65_536:
             self._flush()
 
@@ -234,7 +235,7 @@ def _csv_rows(path: str, delimiter: str, skip_header: bool) -> Iterator[tuple[in
         reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
         number = -1
         for row in reader:
-            if not any(cell.strip() for cell in row):
+            if not any(row) or "".join(row).isspace():   # a blank line or a row of empty cells
                 continue
             number += 1
             if number or not skip_header:
@@ -254,7 +255,7 @@ def _scan_csv(uri: str, path: str, delimiter: str) -> tuple[list[str], int, pd.D
         count = 0
         for count, row in rows:  # noqa: B007 - the last number is the row count
             if keys.index:
-                keys.add([v.strip() or None for v in (row + [""] * len(header))[:len(header)]])
+                keys.add(row)
     except csv.Error as exc:
         raise FeedFormatError(f"{uri}: not valid CSV: {exc}") from None
     return header, count, keys.frame()
