@@ -54,7 +54,7 @@ def start_world(tmp: Path, version: int = 18) -> CatalogWorld:
     server = RunningServer(create_app(sandbox)).start()
     client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY), policy=FAST)
     store = StateStore(f"sqlite:///{tmp}/state.sqlite")
-    settings = CatalogSettings(staging_root=tmp / "staging", chunk_size=50)
+    settings = CatalogSettings(staging_root=tmp / "staging", chunk_size=50, settle_seconds=0.05)  # files written just now
     return CatalogWorld(sandbox, server, client, store, settings, tmp, [])
 
 

@@ -250,3 +250,18 @@ def test_data_docs_are_built_and_progress_bars_stay_quiet(world, capfd):
     outcome = world.run(world.feed("feed.csv", GOOD + ["NEG,NEG,Neg,Apparel,-1,EUR,standard,true,,"]))
     assert outcome.docs_index and os.path.exists(outcome.docs_index)
     assert "Calculating Metrics" not in capfd.readouterr().err
+
+
+def test_a_retry_of_the_same_run_resumes_after_validation(world):
+    """Odoo down after validation: the task's retry (same run) loads without validating, dead-lettering or
+    alerting the quarantined row a second time."""
+    uri = world.feed("feed.csv", GOOD + ["NEG,NEG,Negative,Apparel,-5.00,EUR,standard,true,,"])
+    world.sandbox.faults.configure(FaultPlan(rate_503=1.0, retry_after=0.01))
+    with pytest.raises(Exception, match="503"):
+        world.run(uri)
+    assert [a.subject for a in world.alerts if "validation failed" in a.subject] and len(world.alerts) == 1
+    world.sandbox.faults.configure(FaultPlan())
+    outcome = world.run(uri)                       # the retry: same run id
+    assert outcome.status == FileStatus.PUBLISHED and outcome.loaded == len(GOOD) and outcome.quarantined == 1
+    assert len(world.alerts) == 1
+    assert [d.attempts for d in world.store.dead_letters("catalog")] == [1]

@@ -80,7 +80,8 @@ def test_same_bytes_same_fingerprint(tmp_path):
 
 def test_to_canonical_keeps_money_decimal(tmp_path):
     feed = read_feed(write(tmp_path, "a.csv", (HEADER.strip() + ",attr_size\n" + ROW.strip() + ",M\n").encode()))
-    table = to_canonical(prepare(feed.rows, feed.attribute_columns), feed.attribute_columns)
+    table, failures = to_canonical(prepare(feed.rows, feed.attribute_columns))
+    assert failures == {}
     assert pa.types.is_decimal(table.schema.field("list_price").type)
     row = table.to_pylist()[0]
     assert str(row["list_price"]) == "1.5000" and row["key"] == "pim:product:A" and row["attributes"] == '{"Size": "M"}'

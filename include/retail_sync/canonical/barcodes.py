@@ -6,7 +6,7 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 
 
 def is_valid_gtin(code: str) -> bool:
-    if not code.isdigit() or len(code) not in GTIN_LENGTHS:
+    if not (code.isascii() and code.isdigit()) or len(code) not in GTIN_LENGTHS:  # "١٢" is a digit to str
         return False
     body, check = code[:-1], int(code[-1])
     # Weights 3,1,3,1... from the digit next to the check digit leftwards.

@@ -10,7 +10,7 @@ import pyarrow as pa
 from retail_sync.canonical.currencies import minor_unit_exponent
 
 MONEY = pa.decimal128(18, 4)
-DECIMAL_TEXT = re.compile(r"^\d{1,12}(?:\.\d{1,4})?$")
+DECIMAL_TEXT = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{1,4})?$")  # ASCII digits only: "١٢" is not 12
 
 
 def parse_money(text: str | None) -> Decimal | None:

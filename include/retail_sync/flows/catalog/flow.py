@@ -10,6 +10,7 @@ this run and in the landing folder, so a retry or a later run takes it up again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -17,11 +18,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from retail_sync.alerts.messages import Alert, dead_letter_alert, rejected_file_alert
-from retail_sync.feeds.landing import move_to, pending_feeds
+from retail_sync.feeds.landing import StillWriting, move_if_unchanged, pending_feeds, take
 from retail_sync.feeds.pim import FeedFormatError, read_feed
 from retail_sync.flows.catalog.publish import PublishResult, publish_catalog
 from retail_sync.flows.catalog.settings import CatalogSettings
-from retail_sync.flows.catalog.validate import BatchBlocked, validate_feed
+from retail_sync.flows.catalog.validate import BatchBlocked, ValidatedFeed, validate_feed
 from retail_sync.odoo.client import OdooClient
 from retail_sync.state.store import StateStore
 
@@ -35,6 +36,7 @@ class FileStatus(StrEnum):
     REJECTED = "rejected"                    # unreadable: nothing of it loaded, moved to rejected/
     BLOCKED = "blocked"                      # a batch gate failed: nothing of it loaded, moved to blocked/
     CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another run holds this file: left alone
+    STILL_WRITING = "still_writing"          # the file is still changing: left in landing for a later run
 
 
 @dataclass
@@ -76,41 +78,68 @@ class CatalogFlow:
 
     def publish_file(self, uri: str) -> FileOutcome:
         flow = self.settings.flow
+        intake = Path(self.settings.staging_root) / flow / _safe(self.run_id) / "intake"
         try:
-            feed = read_feed(uri)
+            snapshot, fingerprint = take(uri, intake, self.settings.settle_seconds)
+        except StillWriting as exc:
+            return FileOutcome(uri, FileStatus.STILL_WRITING, str(exc))
+        try:
+            return self._publish(uri, snapshot, fingerprint)
+        finally:
+            Path(snapshot).unlink(missing_ok=True)
+
+    def _publish(self, uri: str, snapshot: str, fingerprint: str) -> FileOutcome:
+        flow = self.settings.flow
+        try:
+            feed = read_feed(snapshot, uri=uri, delimiter=self.settings.csv_delimiter, fingerprint=fingerprint)
         except FeedFormatError as exc:
             return self._reject(uri, exc)
         if not self.store.claim_file(flow, feed.fingerprint, uri, self.run_id):
             if self.store.file_status(flow, feed.fingerprint) != "done":
                 return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run is publishing this file",
                                    feed.fingerprint)
-            move_to(uri, "processed")
+            move_if_unchanged(uri, feed.fingerprint, "processed")
             return FileOutcome(uri, FileStatus.ALREADY_PUBLISHED, "these exact bytes were published before",
                                feed.fingerprint)
         run_dir = Path(self.settings.staging_root) / flow / _safe(self.run_id) / feed.fingerprint[:16]
         try:
-            validated = validate_feed(feed, run_dir, self.settings, self.store, self.run_id, self.notify)
+            validated = self._validated(feed, run_dir)
         except BatchBlocked as exc:
             self.store.finish_file(flow, feed.fingerprint, status="blocked")
-            move_to(uri, "blocked")
-            return FileOutcome(uri, FileStatus.BLOCKED, str(exc), feed.fingerprint, rows=len(feed.rows))
+            move_if_unchanged(uri, feed.fingerprint, "blocked")
+            return FileOutcome(uri, FileStatus.BLOCKED, str(exc), feed.fingerprint, rows=feed.row_count)
         with self.connect() as client:
             result = publish_catalog(validated.good_path, client, self.store, self.settings, self.run_id)
-        self._finish(uri, feed.fingerprint, validated.rows, validated.quarantined, result)
-        return FileOutcome(uri, FileStatus.PUBLISHED, "", feed.fingerprint, validated.rows, validated.good,
+        moved = self._finish(uri, feed.fingerprint, validated.rows, validated.quarantined, result)
+        reason = "" if moved else "the file changed after it was read: left in landing, to be taken as a new file"
+        return FileOutcome(uri, FileStatus.PUBLISHED, reason, feed.fingerprint, validated.rows, validated.good,
                            validated.quarantined, result.loaded, result.skipped, result.dead_lettered,
                            result.templates_written, result.rpc_calls, result.failures, validated.quarantine_path,
                            validated.docs_index)
+
+    def _validated(self, feed, run_dir: Path) -> ValidatedFeed:
+        """Validate once per run: a retry of this run's task (Odoo was down after validation) resumes from the
+        validated file instead of validating, dead-lettering and alerting a second time."""
+        manifest = run_dir / "validated.json"
+        if manifest.exists():
+            validated = ValidatedFeed(**json.loads(manifest.read_text()))
+            if Path(validated.good_path).exists():
+                return validated
+        validated = validate_feed(feed, run_dir, self.settings, self.store, self.run_id, self.notify)
+        partial = manifest.with_suffix(".json.tmp")
+        partial.write_text(json.dumps(asdict(validated)))
+        partial.replace(manifest)  # written whole or not at all: a half manifest is never read
+        return validated
 
     def _reject(self, uri: str, exc: FeedFormatError) -> FileOutcome:
         flow = self.settings.flow
         if self.store.claim_file(flow, exc.fingerprint, uri, self.run_id):
             self.store.finish_file(flow, exc.fingerprint, status="rejected")
             self.notify(rejected_file_alert(flow, self.run_id, uri, str(exc)))
-        move_to(uri, "rejected")
+        move_if_unchanged(uri, exc.fingerprint, "rejected")
         return FileOutcome(uri, FileStatus.REJECTED, str(exc), exc.fingerprint or "")
 
-    def _finish(self, uri: str, fingerprint: str, rows: int, quarantined: int, result: PublishResult) -> None:
+    def _finish(self, uri: str, fingerprint: str, rows: int, quarantined: int, result: PublishResult) -> bool:
         flow = self.settings.flow
         self.store.record_metrics(flow, self.run_id, {
             "rows_read": rows, "rows_quarantined": quarantined, "rows_loaded": result.loaded,
@@ -119,7 +148,8 @@ class CatalogFlow:
         if result.failures:
             self.notify(dead_letter_alert(flow, self.run_id, uri, result.failures))
         self.store.finish_file(flow, fingerprint)
-        move_to(uri, "processed")
+        # Never move bytes that were not the ones published: a file rewritten meanwhile is a new file.
+        return move_if_unchanged(uri, fingerprint, "processed")
 
 
 def _safe(run_id: str) -> str:
