@@ -41,4 +41,8 @@ class SandboxProcess:
 
     def __exit__(self, *exc) -> None:
         self.process.terminate()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a busy machine: do not let a slow shutdown lose the figures
+            self.process.kill()
+            self.process.wait()

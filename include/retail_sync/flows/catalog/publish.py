@@ -9,7 +9,6 @@ letters; the rest of the batch still loads.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -17,7 +16,7 @@ from decimal import Decimal
 import pyarrow.parquet as pq
 
 from retail_sync.canonical.keys import attribute_key, attribute_value_key, category_keys, template_key
-from retail_sync.canonical.product import digest
+from retail_sync.flows.catalog.plan import CatalogPlan
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.binder import Binder
 from retail_sync.odoo.client import OdooClient
@@ -54,27 +53,21 @@ class CatalogPublisher:
     # ---------------------------------------------------------------- plan
     def publish(self, good_path: str) -> PublishResult:
         calls_before = self.client.counters.calls
-        products = pq.read_table(good_path).to_pylist()
-        for product in products:
-            product["attribute_map"] = json.loads(product["attributes"])  # parsed once, used twice
-        result = PublishResult(rows=len(products))
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for product in products:
-            groups[product["parent_key"]].append(product)
-        templates = {parent: self._template_values(rows) for parent, rows in groups.items()}
-        sku_digests = {p["key"]: digest(self._sku_values(p, templates[p["parent_key"]])) for p in products}
-        template_digests = {template_key(k): digest(v) for k, v in templates.items()}
+        plan = CatalogPlan(pq.read_table(good_path))
+        result = PublishResult(rows=len(plan.keys))
+        templates, sku_digests, template_digests = plan.templates, plan.sku_digests, plan.template_digests
         ledger = self.store.ledger([*sku_digests, *template_digests])
         changed_skus = {k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
-        changed_parents = {p["parent_key"] for p in products if p["key"] in changed_skus} | {
-            parent for parent in groups
+        changed_parents = {parent for key, parent in zip(plan.keys, plan.parent_of) if key in changed_skus} | {
+            parent for parent in templates
             if ledger.get(template_key(parent)) is None
             or ledger[template_key(parent)].digest != template_digests[template_key(parent)]}
-        result.skipped = len(products) - len(changed_skus)
+        result.skipped = len(plan.keys) - len(changed_skus)
         if changed_parents:
+            groups = plan.groups(changed_parents)   # row dicts only for what is written
             self._write(groups, templates, changed_parents, changed_skus)
             ok = {k for k in changed_skus if k not in self.failed}
-            by_key = {p["key"]: p for p in products}
+            by_key = {p["key"]: p for rows in groups.values() for p in rows}
             self.store.record_loaded([LedgerEntry(k, "product.product", self.variant_ids.get(k, 0), sku_digests[k])
                                       for k in ok if k in self.variant_ids], self.run_id)
             done_parents = [p for p in changed_parents if not any(r["key"] in self.failed for r in groups[p])]
@@ -90,27 +83,6 @@ class CatalogPublisher:
         result.failures = dict(self.failed)
         result.rpc_calls = self.client.counters.calls - calls_before
         return result
-
-    def _template_values(self, rows: list[dict]) -> dict:
-        # The parent's fields come from its first SKU in SKU order, so the order of rows in a file never matters.
-        first = min(rows, key=lambda r: r["sku"])
-        attributes: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            for name, value in row["attribute_map"].items():
-                attributes[name].add(value)
-        return {
-            "name": first["name"], "description": first["description"], "category": first["category_path"],
-            "tax_class": first["tax_class"], "list_price": str(min(r["list_price"] for r in rows)),
-            "active": any(r["active"] for r in rows),
-            "attributes": {name: sorted(values) for name, values in sorted(attributes.items())},
-        }
-
-    @staticmethod
-    def _sku_values(product: dict, template: dict) -> dict:
-        values = {k: product[k] for k in ("parent_key", "barcode", "cost", "weight", "active", "attributes",
-                                          "list_price", "promo_price", "promo_start", "promo_end", "currency")}
-        values["base_price"] = template["list_price"]
-        return values
 
     # ---------------------------------------------------------------- write
     def _write(self, groups, templates, parents: set[str], changed_skus: set[str]) -> None:
