@@ -108,7 +108,7 @@ def main() -> None:
     baseline = naive(rows[:BASELINE_SKUS])
     first = figures["first"]
     result = {
-        "bench": "catalog_publish", "skus": SKUS, "odoo_latency_ms_per_call": LATENCY_MS, "pipeline": figures, "naive_baseline": baseline,
+        "bench": "catalog_load", "skus": SKUS, "odoo_latency_ms_per_call": LATENCY_MS, "pipeline": figures, "naive_baseline": baseline,
         "first_load_calls_per_row": round(first["rpc_calls"] / SKUS, 4),
         "calls_ratio_naive_vs_pipeline": round(baseline["rpc_calls_per_row"] / (first["rpc_calls"] / SKUS), 1),
         "speed_ratio_pipeline_vs_naive": round(first["rows_per_s"] / baseline["rows_per_s"], 1),
