@@ -108,45 +108,64 @@ def _context():
     return context
 
 
+class SuiteRunner:
+    """One GX suite, set up once and run on many frames (the batches of one file).
+
+    Setting up a GX context, suite and validation definition costs about as much as validating a
+    50,000-row batch (GX serialises every expectation it is given), so a file's batches share one.
+    """
+
+    def __init__(self, suite_name: str, rules: list[Rule], key_column: str | None = None):
+        import great_expectations as gx
+
+        self.suite_name, self.rules, self.key_column = suite_name, rules, key_column
+        self.context = _context()
+        batch = (self.context.data_sources.add_pandas(f"{suite_name}_source")
+                 .add_dataframe_asset(f"{suite_name}_frame")
+                 .add_batch_definition_whole_dataframe("whole"))
+        suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name))
+        for rule in rules:
+            rule.expectation.meta = {"rule": rule.name}
+            suite.add_expectation(rule.expectation)
+        self.definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite_name}_definition", data=batch, suite=suite))
+
+    def run(self, frame: pd.DataFrame, docs_root: Path | None = None, docs_for_passing: bool = True
+            ) -> ValidationReport:
+        """Validate `frame` (which has a `_row` column). Data Docs are built under `docs_root` when given —
+        for every validation, or only for failing ones with `docs_for_passing=False`."""
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
+        result = self.definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+        row_failures: dict[int, list[str]] = defaultdict(list)
+        by_name = {rule.name: rule for rule in self.rules}
+        values_by_row = frame.set_index(ROW_ID)
+        outcomes = []
+        for item in result.results:
+            config = item.expectation_config
+            name = (config.meta or {}).get("rule") or config.type
+            column = config.kwargs.get("column")
+            indexes = (item.result or {}).get("unexpected_index_list") or []
+            for entry in indexes:
+                row = entry.get(ROW_ID) if isinstance(entry, dict) else entry
+                row_failures[int(row)].append(name)
+            shown = (by_name[name].show if name in by_name else None) or column
+            failing = [FailingRow(int(row), _cell(values_by_row, row, self.key_column), shown,
+                                  _cell(values_by_row, row, shown))
+                       for row in (entry.get(ROW_ID) for entry in indexes[:SHOWN_ROWS] if isinstance(entry, dict))]
+            count = (item.result or {}).get("unexpected_count") or len(indexes)
+            outcomes.append(RuleResult(name, column, bool(item.success), int(count or 0), failing))
+        success = all(o.success for o in outcomes)
+        report = ValidationReport(self.suite_name, success, len(frame), outcomes, dict(row_failures))
+        if docs_root is not None and (docs_for_passing or not success):
+            report.docs_index, report.docs_page = _publish_data_docs(self.context, result, self.suite_name,
+                                                                     Path(docs_root))
+        return report
+
+
 def run_suite(frame: pd.DataFrame, suite_name: str, rules: list[Rule], docs_root: Path | None = None,
               key_column: str | None = None) -> ValidationReport:
-    """Validate `frame` (which has a `_row` column); `key_column` names the record key shown for failing rows."""
-    import great_expectations as gx
-
-    context = _context()
-    batch = (context.data_sources.add_pandas(f"{suite_name}_source")
-             .add_dataframe_asset(f"{suite_name}_frame")
-             .add_batch_definition_whole_dataframe("whole"))
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for rule in rules:
-        rule.expectation.meta = {"rule": rule.name}
-        suite.add_expectation(rule.expectation)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{suite_name}_definition", data=batch, suite=suite))
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
-    row_failures: dict[int, list[str]] = defaultdict(list)
-    by_name = {rule.name: rule for rule in rules}
-    values_by_row = frame.set_index(ROW_ID)
-    outcomes = []
-    for item in result.results:
-        config = item.expectation_config
-        name = (config.meta or {}).get("rule") or config.type
-        column = config.kwargs.get("column")
-        indexes = (item.result or {}).get("unexpected_index_list") or []
-        for entry in indexes:
-            row = entry.get(ROW_ID) if isinstance(entry, dict) else entry
-            row_failures[int(row)].append(name)
-        shown = (by_name[name].show if name in by_name else None) or column
-        failing = [FailingRow(int(row), _cell(values_by_row, row, key_column), shown, _cell(values_by_row, row, shown))
-                   for row in (entry.get(ROW_ID) for entry in indexes[:SHOWN_ROWS] if isinstance(entry, dict))]
-        count = (item.result or {}).get("unexpected_count") or len(indexes)
-        outcomes.append(RuleResult(name, column, bool(item.success), int(count or 0), failing))
-    success = all(o.success for o in outcomes)
-    report = ValidationReport(suite_name, success, len(frame), outcomes, dict(row_failures))
-    if docs_root is not None:
-        report.docs_index, report.docs_page = _publish_data_docs(context, result, suite_name, Path(docs_root))
-    return report
+    """Validate one frame with a suite of its own; `key_column` names the record key shown for failing rows."""
+    return SuiteRunner(suite_name, rules, key_column).run(frame, docs_root)
 
 
 def _cell(values_by_row, row, column: str | None):

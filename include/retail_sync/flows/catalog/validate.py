@@ -28,7 +28,7 @@ from retail_sync.canonical.product import PRODUCT_SCHEMA
 from retail_sync.feeds.pim import Feed, to_canonical
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.quality import product_suite
-from retail_sync.quality.validation import SHOWN_ROWS, FailingRow, RuleResult, ValidationReport, run_suite
+from retail_sync.quality.validation import SHOWN_ROWS, FailingRow, RuleResult, SuiteRunner, ValidationReport
 from retail_sync.state.store import StateStore
 
 Notify = Callable[[Alert], None]
@@ -90,14 +90,11 @@ def validate_feed(feed: Feed, run_dir: Path, settings: CatalogSettings, store: S
                                    pa.field("_failed_rules", pa.string())])
     with pq.ParquetWriter(good_path, PRODUCT_SCHEMA) as good_writer, \
             _LazyWriter(quarantine_path, quarantine_schema) as quarantine_writer:
+        runner = SuiteRunner(SUITE, product_suite.rules(feed.attribute_columns), key_column="sku")
         for batch in feed.batches(size):
             frame = product_suite.prepare(batch, feed.attribute_columns, keys)
-            # Fresh expectation objects each run: GX ties an expectation to the suite it was added to.
-            report = run_suite(frame, SUITE, product_suite.rules(feed.attribute_columns), key_column="sku")
-            if not report.success and settings.docs_root is not None:
-                # Data Docs show the batches that failed; clean batches skip the costly site build.
-                report = run_suite(frame, SUITE, product_suite.rules(feed.attribute_columns), settings.docs_root,
-                                   key_column="sku")
+            # Data Docs show the batches that failed; clean batches skip the costly site build.
+            report = runner.run(frame, settings.docs_root, docs_for_passing=False)
             tally.add(report)
             problems = dict(zip(frame["_row"], frame["_problem"]))
             failures = {row: [f"{name}: {problems[row]}" if name == product_suite.READABLE and problems.get(row)
