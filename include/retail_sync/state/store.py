@@ -19,6 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from retail_sync.state import schema
 
 LEDGER_CHUNK = 500
+# Key of the PostgreSQL advisory lock that serialises schema creation and upgrades (any constant of our own).
+SCHEMA_LOCK_KEY = 0x72735F73636D  # "rs_scm"
+SCHEMA_ATTEMPTS = 5
 
 
 def default_url() -> str:
@@ -62,18 +65,36 @@ class StateStore:
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
-        """Create the tables, then apply the upgrades this store has not seen yet."""
-        schema.metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            current = conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version))) or 0
-            if current == 0:
-                conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=utcnow()))
-                current = 1
-            for version, statements in schema.UPGRADES:
-                if version > current:
-                    for statement in statements:
-                        conn.execute(sa.text(statement))
-                    conn.execute(sa.insert(schema.schema_version).values(version=version, applied_at=utcnow()))
+        """Create the tables, then apply the upgrades this store has not seen yet.
+
+        Several tasks may open a fresh store at once. On PostgreSQL they queue on an advisory lock held for
+        the transaction (concurrent CREATE TABLEs would collide in the catalog with a UniqueViolation). On
+        SQLite, which has no such lock, a process that loses the race (a table or version row that appeared
+        meanwhile) simply looks again.
+        """
+        for attempt in range(1, SCHEMA_ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as conn:
+                    if self.engine.dialect.name == "postgresql":
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                    schema.metadata.create_all(conn)
+                    self._upgrade(conn)
+                return
+            except (sa.exc.IntegrityError, sa.exc.OperationalError):
+                if attempt == SCHEMA_ATTEMPTS or self.engine.dialect.name == "postgresql":
+                    raise
+
+    @staticmethod
+    def _upgrade(conn: sa.Connection) -> None:
+        current = conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version))) or 0
+        if current == 0:
+            conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=utcnow()))
+            current = 1
+        for version, statements in schema.UPGRADES:
+            if version > current:
+                for statement in statements:
+                    conn.execute(sa.text(statement))
+                conn.execute(sa.insert(schema.schema_version).values(version=version, applied_at=utcnow()))
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:

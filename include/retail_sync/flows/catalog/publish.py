@@ -22,7 +22,7 @@ from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.binder import Binder
 from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
-from retail_sync.odoo.loader import LoadOutcome, create_rows, load_records
+from retail_sync.odoo.loader import load_records, unlink_records
 from retail_sync.odoo.mappers import product as mapper
 from retail_sync.state.store import LedgerEntry, StateStore
 
@@ -194,7 +194,7 @@ class CatalogPublisher:
                                          [["product_tmpl_id", "in", ids[start:start + self.settings.chunk_size]]],
                                          ["product_tmpl_id", "attribute_id", "value_ids"], load=None):
                 existing[line["product_tmpl_id"]][line["attribute_id"]] = line
-        creates, failed = [], {}
+        creates, line_parent, failed = [], {}, {}
         for template_id, parent in by_template.items():
             for name, values in templates[parent]["attributes"].items():
                 attribute_id = attribute_values.get((name, None))
@@ -204,7 +204,8 @@ class CatalogPublisher:
                     continue
                 line = existing[template_id].get(attribute_id)
                 if line is None:
-                    creates.append((parent, mapper.attribute_line_values(template_id, attribute_id, value_ids)))
+                    creates.append(mapper.attribute_line_record(parent, name, values))
+                    line_parent[creates[-1][0]] = parent
                 elif not set(value_ids) <= set(line["value_ids"]):
                     # Values are only added: a value missing from one file does not delete variants.
                     try:
@@ -214,9 +215,8 @@ class CatalogPublisher:
                         if exc.retryable:
                             raise
                         failed[parent] = exc.message
-        outcome: LoadOutcome = create_rows(self.client, "product.template.attribute.line", creates,
-                                           self.settings.chunk_size)
-        failed.update(outcome.failed)
+        outcome = load_records(self.client, "product.template.attribute.line", creates, self.settings.chunk_size)
+        failed.update((line_parent[key], error) for key, error in outcome.failed.items())
         return failed
 
     def _match_variants(self, groups, parents, attribute_values) -> dict[str, int]:
@@ -269,8 +269,7 @@ class CatalogPublisher:
                                        self.settings.chunk_size).failed.items():
             self._fail(key, error)
         stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
-        for start in range(0, len(stale_ids), self.settings.chunk_size):
-            self.client.call("product.pricelist.item", "unlink", stale_ids[start:start + self.settings.chunk_size])
+        unlink_records(self.client, "product.pricelist.item", stale_ids, self.settings.chunk_size)
 
 
 def _payload(product: dict) -> dict:
