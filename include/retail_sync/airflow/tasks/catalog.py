@@ -31,6 +31,6 @@ def publish_feed(uri: str, run_id: str) -> dict:
         raise AirflowFailException(f"feed rejected, nothing loaded: {outcome.reason}")
     if outcome.status is FileStatus.BLOCKED:
         raise AirflowFailException(f"batch blocked by its gates, nothing loaded: {outcome.reason}")
-    if outcome.status in (FileStatus.ALREADY_PUBLISHED, FileStatus.CLAIMED_ELSEWHERE):
+    if outcome.status in (FileStatus.ALREADY_PUBLISHED, FileStatus.CLAIMED_ELSEWHERE, FileStatus.DEFERRED):
         raise AirflowSkipException(outcome.reason)
     return outcome.to_xcom()

@@ -10,6 +10,7 @@ this run and in the landing folder, so a retry or a later run takes it up again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,7 @@ class FileStatus(StrEnum):
     REJECTED = "rejected"                    # unreadable: nothing of it loaded, moved to rejected/
     BLOCKED = "blocked"                      # a batch gate failed: nothing of it loaded, moved to blocked/
     CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another run holds this file: left alone
+    DEFERRED = "deferred"                    # earlier-landed files still unpublished: left for a later run
 
 
 @dataclass
@@ -49,6 +51,7 @@ class FileOutcome:
     loaded: int = 0
     skipped: int = 0
     dead_lettered: int = 0
+    overrode: int = 0            # rows that replaced a value an earlier file had loaded for the same SKU
     templates_written: int = 0
     rpc_calls: int = 0
     failures: dict[str, str] = field(default_factory=dict)
@@ -80,7 +83,9 @@ class CatalogFlow:
             feed = read_feed(uri)
         except FeedFormatError as exc:
             return self._reject(uri, exc)
-        if not self.store.claim_file(flow, feed.fingerprint, uri, self.run_id):
+        except FileNotFoundError:  # another run published (and moved) it since this task was planned
+            return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run has taken this file already")
+        if not self._claim(feed.fingerprint, uri):
             if self.store.file_status(flow, feed.fingerprint) != "done":
                 return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run is publishing this file",
                                    feed.fingerprint)
@@ -94,13 +99,38 @@ class CatalogFlow:
             self.store.finish_file(flow, feed.fingerprint, status="blocked")
             move_to(uri, "blocked")
             return FileOutcome(uri, FileStatus.BLOCKED, str(exc), feed.fingerprint, rows=len(feed.rows))
+        if not self._wait_for_earlier_files(uri):
+            self.store.release_file(flow, feed.fingerprint, self.run_id, uri)
+            return FileOutcome(uri, FileStatus.DEFERRED, "files that landed earlier are not published yet",
+                               feed.fingerprint, rows=len(feed.rows))
+        if not self._claim(feed.fingerprint, uri):  # renews the lease; false if it ran out and was taken over
+            return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "the claim ran out and another run took the file",
+                               feed.fingerprint)
         with self.connect() as client:
             result = publish_catalog(validated.good_path, client, self.store, self.settings, self.run_id)
         self._finish(uri, feed.fingerprint, validated.rows, validated.quarantined, result)
         return FileOutcome(uri, FileStatus.PUBLISHED, "", feed.fingerprint, validated.rows, validated.good,
                            validated.quarantined, result.loaded, result.skipped, result.dead_lettered,
-                           result.templates_written, result.rpc_calls, result.failures, validated.quarantine_path,
-                           validated.docs_index)
+                           result.overrode, result.templates_written, result.rpc_calls, result.failures,
+                           validated.quarantine_path, validated.docs_index)
+
+    def _claim(self, fingerprint: str, uri: str) -> bool:
+        return self.store.claim_file(self.settings.flow, fingerprint, uri, self.run_id,
+                                     self.settings.claim_lease_seconds)
+
+    def _wait_for_earlier_files(self, uri: str) -> bool:
+        """Files are published in landing order, so that of two files with the same SKU the later one wins: wait
+        while any file that landed before this one is still in its landing folder (not yet published, blocked
+        or rejected), whoever is working it. False if that lasts past `order_wait_seconds`."""
+        deadline = time.monotonic() + self.settings.order_wait_seconds
+        folder = uri.rsplit("/", 1)[0]
+        while True:
+            pending = pending_feeds(folder)
+            if uri not in pending or pending.index(uri) == 0:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(self.settings.order_poll_seconds)
 
     def _reject(self, uri: str, exc: FeedFormatError) -> FileOutcome:
         flow = self.settings.flow
@@ -115,6 +145,7 @@ class CatalogFlow:
         self.store.record_metrics(flow, self.run_id, {
             "rows_read": rows, "rows_quarantined": quarantined, "rows_loaded": result.loaded,
             "rows_skipped": result.skipped, "rows_dead_lettered": result.dead_lettered, "rpc_calls": result.rpc_calls,
+            "rows_overridden": result.overrode,
         }, {"file": uri.rsplit("/", 1)[-1]})
         if result.failures:
             self.notify(dead_letter_alert(flow, self.run_id, uri, result.failures))

@@ -24,7 +24,7 @@ from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
 from retail_sync.odoo.loader import load_records, unlink_records
 from retail_sync.odoo.mappers import product as mapper
-from retail_sync.state.store import LedgerEntry, StateStore
+from retail_sync.state.store import LedgerEntry, StateStore, utcnow
 
 
 @dataclass
@@ -33,6 +33,7 @@ class PublishResult:
     loaded: int = 0
     skipped: int = 0
     dead_lettered: int = 0
+    overrode: int = 0        # loaded rows that replaced another value an earlier file had loaded for the SKU
     templates_written: int = 0
     rpc_calls: int = 0
     failures: dict[str, str] = field(default_factory=dict)
@@ -54,6 +55,7 @@ class CatalogPublisher:
     # ---------------------------------------------------------------- plan
     def publish(self, good_path: str) -> PublishResult:
         calls_before = self.client.counters.calls
+        started = utcnow()
         products = pq.read_table(good_path).to_pylist()
         for product in products:
             product["attribute_map"] = json.loads(product["attributes"])  # parsed once, used twice
@@ -81,10 +83,11 @@ class CatalogPublisher:
             self.store.record_loaded([LedgerEntry(template_key(p), "product.template", self.template_ids[p],
                                                   template_digests[template_key(p)])
                                       for p in done_parents if p in self.template_ids], self.run_id)
-            self.store.settle_dead_letters(self.settings.flow, sorted(ok))
+            self.store.settle_dead_letters(self.settings.flow, sorted(ok), before=started)
             for key, error in self.failed.items():
                 self.store.dead_letter(self.settings.flow, key, _payload(by_key[key]), error, "load", self.run_id)
             result.loaded = len(ok)
+            result.overrode = sum(1 for k in ok if k in ledger)
         result.dead_lettered = len(self.failed)
         result.templates_written = len(changed_parents)
         result.failures = dict(self.failed)
