@@ -4,8 +4,12 @@
 map → load (Odoo) → finish (ledger, metrics, dead-letter alert, file moved out of the landing folder).
 It knows nothing of Airflow: the DAG's task calls it and turns the outcome into a task state, and the
 tests drive exactly this. Expected outcomes (a rejected file, a blocked batch, a file seen before) come
-back as values; anything else (Odoo down past the retry budget) raises, and the file stays claimed by
-this run and in the landing folder, so a retry or a later run takes it up again.
+back as values; anything else (Odoo down past the retry budget) raises, gives its claim back and leaves
+the file in the landing folder, so a retry or a later run takes it up again.
+
+Claims are exclusive leases in the state store: a run that claimed a file and died keeps it until
+`claim_lease_seconds` pass. Files are published in landing order (a later file waits for the files that
+landed before it), so when two files carry the same SKU the later file's value is the one that stays.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from retail_sync.alerts.messages import Alert, dead_letter_alert, rejected_file_alert
 from retail_sync.feeds.landing import move_to, pending_feeds
-from retail_sync.feeds.pim import FeedFormatError, read_feed
+from retail_sync.feeds.pim import Feed, FeedFormatError, read_feed
 from retail_sync.flows.catalog.publish import PublishResult, publish_catalog
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.flows.catalog.validate import BatchBlocked, validate_feed
@@ -92,6 +96,16 @@ class CatalogFlow:
             move_to(uri, "processed")
             return FileOutcome(uri, FileStatus.ALREADY_PUBLISHED, "these exact bytes were published before",
                                feed.fingerprint)
+        try:
+            return self._publish_claimed(uri, feed)
+        except Exception:
+            # A failure, not a crash: give the file back at once, so a retry or a later run takes it up (a crashed
+            # holder loses it only when its lease runs out).
+            self.store.release_file(flow, feed.fingerprint, self.run_id, uri)
+            raise
+
+    def _publish_claimed(self, uri: str, feed: Feed) -> FileOutcome:
+        flow = self.settings.flow
         run_dir = Path(self.settings.staging_root) / flow / _safe(self.run_id) / feed.fingerprint[:16]
         try:
             validated = validate_feed(feed, run_dir, self.settings, self.store, self.run_id, self.notify)

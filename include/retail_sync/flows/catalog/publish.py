@@ -119,11 +119,12 @@ class CatalogPublisher:
     def _write(self, groups, templates, parents: set[str], changed_skus: set[str]) -> None:
         parents = sorted(parents)
         self._check_currency(groups, parents)
+        self._check_odoo_conflicts(groups, parents)
         self._fail_groups(groups, self._ensure_categories(templates, parents))
         attribute_values = self._ensure_attributes(templates, parents)
         self.template_ids = self._load_templates(groups, templates, parents)
         live = [p for p in parents if p in self.template_ids]
-        self._fail_groups(groups, self._ensure_attribute_lines(templates, live, attribute_values))
+        self._fail_groups(groups, self._ensure_attribute_lines(groups, templates, live, attribute_values))
         self.variant_ids = self._match_variants(groups, live, attribute_values)
         self._load_variants(groups, live, changed_skus)
         self._load_prices(groups, templates, live, changed_skus)
@@ -144,6 +145,34 @@ class CatalogPublisher:
                 if row["currency"] != currency:
                     self._fail(row["key"], f"currency {row['currency']} is not the Odoo company currency "
                                            f"{currency}; list prices are in the company currency")
+
+    def _check_odoo_conflicts(self, groups, parents) -> None:
+        """Refuse, before anything is written, the SKUs Odoo would refuse or double: a barcode another product
+        holds (Odoo's unique barcode) would fail the variant after its template was created, and a SKU that is
+        the internal reference of a product the sync does not manage would become a second product with that
+        code. Such a SKU is dead-lettered as a conflict for a person to settle (bind or rename); nothing of it
+        is written."""
+        rows = [r for p in parents for r in groups[p] if r["key"] not in self.failed]
+        ours = self.binder.resolve("product.product", [r["key"] for r in rows])
+        step = self.settings.chunk_size
+        holders: list[dict] = []
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            barcodes = [r["barcode"] for r in part if r["barcode"]]
+            holders += self.client.call("product.product", "search_read",
+                                        ["|", ["default_code", "in", [r["sku"] for r in part]],
+                                         ["barcode", "in", barcodes]], ["default_code", "barcode"],
+                                        context={"active_test": False})
+        by_code = {h["default_code"]: h["id"] for h in holders if h["default_code"]}
+        by_barcode = {h["barcode"]: h["id"] for h in holders if h["barcode"]}
+        for row in rows:
+            own = ours.get(row["key"])
+            if by_code.get(row["sku"], own) != own:
+                self._fail(row["key"], f"conflict: SKU {row['sku']} is already the internal reference of Odoo "
+                                       f"product {by_code[row['sku']]}, which this sync does not manage")
+            elif row["barcode"] and by_barcode.get(row["barcode"], own) != own:
+                self._fail(row["key"], f"conflict: barcode {row['barcode']} already belongs to Odoo product "
+                                       f"{by_barcode[row['barcode']]}")
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
         paths = {templates[p]["category"] for p in parents}
@@ -185,7 +214,16 @@ class CatalogPublisher:
         self._fail_groups(groups, {by_parent[k]: error for k, error in outcome.failed.items()})
         return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}
 
-    def _ensure_attribute_lines(self, templates, parents, attribute_values) -> dict[str, str]:
+    def _wanted_attributes(self, rows: list[dict]) -> dict[str, list[str]]:
+        """The attribute values of the rows still to be written: a SKU refused already makes no variant."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            if row["key"] not in self.failed:
+                for name, value in row["attribute_map"].items():
+                    wanted[name].add(value)
+        return {name: sorted(values) for name, values in sorted(wanted.items())}
+
+    def _ensure_attribute_lines(self, groups, templates, parents, attribute_values) -> dict[str, str]:
         with_attributes = [p for p in parents if templates[p]["attributes"]]
         if not with_attributes:
             return {}
@@ -199,7 +237,7 @@ class CatalogPublisher:
                 existing[line["product_tmpl_id"]][line["attribute_id"]] = line
         creates, line_parent, failed = [], {}, {}
         for template_id, parent in by_template.items():
-            for name, values in templates[parent]["attributes"].items():
+            for name, values in self._wanted_attributes(groups[parent]).items():
                 attribute_id = attribute_values.get((name, None))
                 value_ids = [attribute_values.get((name, v)) for v in values]
                 if attribute_id is None or None in value_ids:
