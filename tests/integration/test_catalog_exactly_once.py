@@ -120,26 +120,42 @@ def test_a_retried_delete_of_records_already_gone_is_done(tmp_path):
         world.server.stop()
 
 
-@pytest.mark.parametrize("rate", [0.05, 0.20])
-def test_thousands_of_skus_under_mixed_faults_equal_one_clean_run(tmp_path, rate):
-    rows = catalog_rows(3000, seed=11)
-    world = start_world(tmp_path / "faulty")
-    clean = start_world(tmp_path / "clean")
+BIG = 3000
+
+
+def big_world(tmp):
+    world = start_world(tmp)
+    world.settings = replace(world.settings, chunk_size=500)
+    world.client.policy = PATIENT
+    return world
+
+
+@pytest.fixture(scope="module")
+def big_clean(tmp_path_factory):
+    """What one clean run of the big feed leaves in Odoo (made once for both fault rates)."""
+    rows = catalog_rows(BIG, seed=11)
+    clean = big_world(tmp_path_factory.mktemp("big-clean"))
     try:
-        for each in (world, clean):
-            each.settings = replace(each.settings, chunk_size=500)
-            each.client.policy = PATIENT
+        assert clean.run(str(write_catalog_csv(clean.tmp / "feed.csv", rows))).loaded == BIG
+        return rows, snapshot(clean.client)
+    finally:
+        clean.server.stop()
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.20])
+def test_thousands_of_skus_under_mixed_faults_equal_one_clean_run(tmp_path, big_clean, rate):
+    rows, clean = big_clean
+    world = big_world(tmp_path)
+    try:
         share = rate / 4
         world.sandbox.faults.configure(FaultPlan(rate_429=share, rate_502=share, rate_503=share,
                                                  rate_serialization=share, after_commit=True, retry_after=0.001,
                                                  seed=int(rate * 100)))
         outcome = world.run(str(write_catalog_csv(world.tmp / "feed.csv", rows)))
-        assert outcome.status == FileStatus.PUBLISHED and outcome.loaded == 3000 and outcome.dead_lettered == 0
+        assert outcome.status == FileStatus.PUBLISHED and outcome.loaded == BIG and outcome.dead_lettered == 0
         assert world.client.counters.retries > 0
         world.sandbox.faults.configure(FaultPlan())
-        assert clean.run(str(write_catalog_csv(clean.tmp / "feed.csv", rows))).loaded == 3000
-        assert snapshot(world.client) == snapshot(clean.client)
-        assert len(snapshot(world.client)["products"]) == 3000
+        state = snapshot(world.client)
+        assert state == clean and len(state["products"]) == BIG
     finally:
         world.server.stop()
-        clean.server.stop()
