@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -213,6 +214,7 @@ def test_a_publish_killed_half_way_then_rerun_equals_one_clean_run(world):
     assert process.returncode == -signal.SIGKILL
     assert os.path.exists(uri)  # a killed run moves nothing: the file is still there to be taken up again
     world.sandbox.faults.configure(FaultPlan())
+    world.settings = replace(world.settings, claim_lease_seconds=0)  # the killed run's claim has run out
     result = world.run(uri, run_id="run-2")
     assert result.status == FileStatus.PUBLISHED and result.dead_lettered == 0
     assert_same_as_a_clean_run(world, lambda clean: str(write_catalog_csv(clean.tmp / "feed.csv", rows)))

@@ -90,8 +90,10 @@ def test_metrics(store):
 def test_a_file_is_claimed_once(store):
     assert store.claim_file("catalog", "f" * 64, "landing/feed.csv", run_id="r1") is True
     assert store.claim_file("catalog", "f" * 64, "landing/feed.csv", run_id="r1") is True  # a retry of r1
-    # A run that died left the claim; the next run takes it over and finishes it.
-    assert store.claim_file("catalog", "f" * 64, "landing/feed.csv", run_id="r2") is True
+    # Another run is refused while r1's lease holds; once it ran out (r1 died), the next run takes it over.
+    assert store.claim_file("catalog", "f" * 64, "landing/feed.csv", run_id="r2") is False
+    assert store.claim_file("catalog", "f" * 64, "landing/feed.csv", run_id="r2", lease_seconds=0) is True
+    assert store.claim_file("catalog", "f" * 64, "landing/feed.csv", run_id="r1") is False
     store.finish_file("catalog", "f" * 64)
     assert store.claim_file("catalog", "f" * 64, "landing/feed-copy.csv", run_id="r3") is False
     assert store.file_status("catalog", "f" * 64) == "done"

@@ -37,6 +37,11 @@ def attribute_value_key(name: str, value: str) -> str:
     return entity_key(PIM, "attribute_value", f"{name}:{value}")
 
 
+def attribute_line_key(parent_key: str, name: str) -> str:
+    """The line of one attribute on one parent product (an Odoo product.template.attribute.line)."""
+    return entity_key(PIM, "attribute_line", f"{parent_key}:{name}")
+
+
 def price_key(sku: str) -> str:
     """The SKU's own list price, when it differs from its parent's (a pricelist rule)."""
     return entity_key(PIM, "price", sku)

@@ -3,6 +3,11 @@
 `call(model, method, *args, **kwargs)` takes execute_kw's shape on both transports: for JSON-2
 the positional arguments of the standard ORM methods are sent under their parameter names, and a
 record method's first argument becomes `ids`. The API key is sent, never logged or put in errors.
+
+Retries: a call that failed retryably is sent again only if sending it twice leaves Odoo as sending it
+once would (`safe_to_repeat`), or if Odoo surely did not run it (429, refused connection, serialization
+failure). Otherwise — a `create` whose answer was lost to a 5xx — it raises `OdooOutcomeUnknown`, and
+the loader or binder looks up by key before sending what is still missing.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from typing import Any
 import httpx
 
 from retail_sync.odoo.errors import (
+    NOT_PROCESSED_STATUSES,
     RETRYABLE_STATUSES,
     OdooAuthError,
     OdooError,
+    OdooOutcomeUnknown,
     OdooRetryableError,
     OdooServerError,
     from_odoo,
@@ -42,6 +49,25 @@ POSITIONAL_NAMES = {
 MODEL_METHODS = {"search", "search_count", "search_read", "create", "load", "fields_get", "name_search",
                  "default_get"}
 DEFAULT_TIMEOUT = 60.0               # seconds per call, unless the connection says otherwise
+
+# Calls that change nothing, or end in the same state however often they run: a repeated `write` sets the
+# same values, a repeated `unlink` finds its records gone (loader.unlink_records takes that as done).
+REPEATABLE_METHODS = {"search", "search_count", "search_read", "read", "fields_get", "name_search",
+                      "default_get", "context_get", "check_object_reference", "write", "unlink"}
+
+
+def safe_to_repeat(method: str, args: tuple, kwargs: dict) -> bool:
+    """Whether a second copy of this call, after a first one whose answer was lost, is harmless.
+
+    `load` keyed by external id (an `id` column) is an upsert: the second call updates what the first
+    created. `create`, `load` without external ids and business methods (confirm, post, …) are not.
+    """
+    if method in REPEATABLE_METHODS:
+        return True
+    if method == "load":
+        fields = args[0] if args else kwargs.get("fields", [])
+        return "id" in fields
+    return False
 
 
 @dataclass(frozen=True)
@@ -111,27 +137,39 @@ class OdooClient:
     # ------------------------------------------------------------------ calls
     def call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         what = f"{model}.{method}"
+        repeatable = safe_to_repeat(method, args, kwargs)
         if self.protocol == "json2":
-            return self._retrying(what, lambda: self._json2(model, method, list(args), dict(kwargs)))
+            return self._retrying(what, lambda: self._json2(model, method, list(args), dict(kwargs)), repeatable)
         cfg, uid = self.config, self.uid
         return self._retrying(what, lambda: self._jsonrpc(
-            "object", "execute_kw", [cfg.database, uid, cfg.api_key, model, method, list(args), kwargs]))
+            "object", "execute_kw", [cfg.database, uid, cfg.api_key, model, method, list(args), kwargs]), repeatable)
 
-    def _retrying(self, what: str, func):
+    def _retrying(self, what: str, func, repeatable: bool = True):
         def counted():
             self.counters.calls += 1
-            return func()
+            try:
+                return func()
+            except OdooRetryableError as exc:
+                if repeatable or not exc.may_have_committed:
+                    raise
+                raise OdooOutcomeUnknown(f"{what}: {exc.message}; Odoo may have run it, so it is not sent again "
+                                         "before looking up what exists", odoo_name=exc.odoo_name,
+                                         status=exc.status) from None
         return with_retries(counted, self.policy, self.counters, what)
 
     def _post(self, path: str, **kwargs) -> httpx.Response:
         try:
             response = self._http.post(path, **kwargs)
         except (httpx.TransportError, httpx.TimeoutException) as exc:
-            raise OdooRetryableError(f"connection to Odoo failed: {type(exc).__name__}") from None
+            # A connection never made sent nothing; one cut after sending may have left a committed call behind.
+            sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise OdooRetryableError(f"connection to Odoo failed: {type(exc).__name__}",
+                                     may_have_committed=sent) from None
         if response.status_code in RETRYABLE_STATUSES:
             retry_after = response.headers.get("Retry-After")
             raise OdooRetryableError(f"Odoo answered HTTP {response.status_code}", status=response.status_code,
-                                     retry_after=retry_after_seconds(retry_after))
+                                     retry_after=retry_after_seconds(retry_after),
+                                     may_have_committed=response.status_code not in NOT_PROCESSED_STATUSES)
         return response
 
     def _jsonrpc(self, service: str, method: str, args: list) -> Any:

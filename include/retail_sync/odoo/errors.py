@@ -2,6 +2,9 @@
 
 Only `OdooRetryableError` is worth trying again: throttling (429), gateways (502/503/504), dropped
 connections, serialization and lock failures. Validation, access and missing-record errors are final.
+A gateway error or a connection lost after the request was sent may hide a committed write
+(`may_have_committed`): the client re-sends only calls that are safe to repeat, and turns the others
+into `OdooOutcomeUnknown` so the caller looks up what exists before writing again.
 """
 
 from __future__ import annotations
@@ -51,9 +54,17 @@ class OdooRetryableError(OdooError, RetryableError):
     retryable = True
 
     def __init__(self, message: str, *, odoo_name: str | None = None, status: int | None = None,
-                 retry_after: float | None = None):
+                 retry_after: float | None = None, may_have_committed: bool = False):
         super().__init__(message, odoo_name=odoo_name, status=status)
         self.retry_after = retry_after
+        # True when Odoo may have run the call and only its answer was lost (5xx, connection cut mid-call);
+        # False when it surely did not (429, refused connection, a rolled-back serialization failure).
+        self.may_have_committed = may_have_committed
+
+
+class OdooOutcomeUnknown(OdooError):
+    """A call that is not safe to repeat (a `create`, a business method) may or may not have run: its answer was
+    lost. Not retried blindly; the caller looks up by key what exists, then sends only what is missing."""
 
 
 BY_NAME: dict[str, type[OdooError]] = {
@@ -75,6 +86,7 @@ BY_NAME: dict[str, type[OdooError]] = {
     "builtins.KeyError": OdooProgrammingError,
 }
 RETRYABLE_STATUSES = {429, 502, 503, 504}
+NOT_PROCESSED_STATUSES = {429}   # a throttled request was refused before Odoo ran it
 
 
 def from_odoo(name: str | None, message: str, status: int | None = None) -> OdooError:

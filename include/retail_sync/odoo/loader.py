@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from retail_sync.odoo.client import OdooClient
-from retail_sync.odoo.errors import OdooError
+from retail_sync.odoo.errors import OdooError, OdooMissingError
 
 DEFAULT_CHUNK = 500
 # load() reads datetime cells in the context's time zone, else the integration user's: canonical
@@ -94,25 +94,6 @@ def _bisect(rows: list, retry: Callable[[list], LoadOutcome], error: str) -> Loa
     return outcome
 
 
-def create_rows(client: OdooClient, model: str, rows: Sequence[tuple[str, dict]],
-                chunk: int = DEFAULT_CHUNK) -> LoadOutcome:
-    """`create` in batches for models `load` does not fit (no external id wanted); bad rows isolated."""
-    outcome = LoadOutcome()
-
-    def attempt(part: list[tuple[str, dict]]) -> LoadOutcome:
-        try:
-            ids = client.call(model, "create", [vals for _key, vals in part])
-        except OdooError as exc:
-            if exc.retryable:
-                raise
-            return _bisect(part, attempt, str(exc.message))
-        return LoadOutcome(ids={key: odoo_id for (key, _), odoo_id in zip(part, ids)})
-
-    for start in range(0, len(rows), chunk):
-        outcome.merge(attempt(list(rows[start:start + chunk])))
-    return outcome
-
-
 def load_records(client: OdooClient, model: str, records: Sequence[tuple[str, dict[str, str]]],
                  chunk: int = DEFAULT_CHUNK) -> LoadOutcome:
     """`load_rows` for mapped records ((key, {column: text})): the columns are the records' own."""
@@ -122,3 +103,16 @@ def load_records(client: OdooClient, model: str, records: Sequence[tuple[str, di
     if any(list(values) != columns for _key, values in records):
         raise ValueError(f"{model}: mapped records must share one set of columns in one order")
     return load_rows(client, model, columns, [(key, list(values.values())) for key, values in records], chunk)
+
+
+def unlink_records(client: OdooClient, model: str, ids: Sequence[int], chunk: int = DEFAULT_CHUNK) -> None:
+    """Delete records by id, safe to repeat: ids already gone (a retried call whose first answer was lost, or
+    another run that deleted them) are not an error; the ones still there are deleted."""
+    for start in range(0, len(ids), chunk):
+        part = list(ids[start:start + chunk])
+        try:
+            client.call(model, "unlink", part)
+        except OdooMissingError:
+            left = client.call(model, "search", [["id", "in", part]], context={"active_test": False})
+            if left:
+                client.call(model, "unlink", left)

@@ -19,6 +19,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from retail_sync.state import schema
 
 LEDGER_CHUNK = 500
+# Key of the PostgreSQL advisory lock that serialises schema creation and upgrades (any constant of our own).
+SCHEMA_LOCK_KEY = 0x72735F73636D  # "rs_scm"
+SCHEMA_ATTEMPTS = 5
+# How long a file claim holds before another run may take the file over (its holder presumably crashed).
+DEFAULT_LEASE_SECONDS = 3600.0
 
 
 def default_url() -> str:
@@ -62,18 +67,36 @@ class StateStore:
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
-        """Create the tables, then apply the upgrades this store has not seen yet."""
-        schema.metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            current = conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version))) or 0
-            if current == 0:
-                conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=utcnow()))
-                current = 1
-            for version, statements in schema.UPGRADES:
-                if version > current:
-                    for statement in statements:
-                        conn.execute(sa.text(statement))
-                    conn.execute(sa.insert(schema.schema_version).values(version=version, applied_at=utcnow()))
+        """Create the tables, then apply the upgrades this store has not seen yet.
+
+        Several tasks may open a fresh store at once. On PostgreSQL they queue on an advisory lock held for
+        the transaction (concurrent CREATE TABLEs would collide in the catalog with a UniqueViolation). On
+        SQLite, which has no such lock, a process that loses the race (a table or version row that appeared
+        meanwhile) simply looks again.
+        """
+        for attempt in range(1, SCHEMA_ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as conn:
+                    if self.engine.dialect.name == "postgresql":
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                    schema.metadata.create_all(conn)
+                    self._upgrade(conn)
+                return
+            except (sa.exc.IntegrityError, sa.exc.OperationalError):
+                if attempt == SCHEMA_ATTEMPTS or self.engine.dialect.name == "postgresql":
+                    raise
+
+    @staticmethod
+    def _upgrade(conn: sa.Connection) -> None:
+        current = conn.scalar(sa.select(sa.func.max(schema.schema_version.c.version))) or 0
+        if current == 0:
+            conn.execute(sa.insert(schema.schema_version).values(version=1, applied_at=utcnow()))
+            current = 1
+        for version, statements in schema.UPGRADES:
+            if version > current:
+                for statement in statements:
+                    conn.execute(sa.text(statement))
+                conn.execute(sa.insert(schema.schema_version).values(version=version, applied_at=utcnow()))
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
@@ -150,8 +173,12 @@ class StateStore:
             return [DeadLetter(r.id, r.flow, r.key, json.loads(r.payload), r.error, r.stage, r.attempts, r.status)
                     for r in conn.execute(query)]
 
-    def settle_dead_letters(self, flow: str, keys: Iterable[str], status: str = "resolved") -> int:
-        """Close the open dead letters of keys that have since loaded (or were replayed)."""
+    def settle_dead_letters(self, flow: str, keys: Iterable[str], status: str = "resolved",
+                            before: dt.datetime | None = None) -> int:
+        """Close the open dead letters of keys that have since loaded (or were replayed).
+
+        `before`: only letters last written before then — when the caller started its writes. A letter another
+        run wrote meanwhile records that run's own failure, which this run's load did not resolve."""
         keys = list(keys)
         if not keys:
             return 0
@@ -159,9 +186,11 @@ class StateStore:
         changed = 0
         with self.engine.begin() as conn:
             for start in range(0, len(keys), LEDGER_CHUNK):
-                result = conn.execute(sa.update(table).where(
-                    table.c.flow == flow, table.c.key.in_(keys[start:start + LEDGER_CHUNK]),
-                    table.c.status == "open").values(status=status, last_seen=utcnow()))
+                query = sa.update(table).where(table.c.flow == flow, table.c.key.in_(keys[start:start + LEDGER_CHUNK]),
+                                               table.c.status == "open")
+                if before is not None:
+                    query = query.where(table.c.last_seen < before)
+                result = conn.execute(query.values(status=status, last_seen=utcnow()))
                 changed += result.rowcount
         return changed
 
@@ -183,21 +212,38 @@ class StateStore:
             return {metric: value for metric, value in conn.execute(query)}
 
     # ---------------------------------------------------------------- input files
-    def claim_file(self, flow: str, fingerprint: str, uri: str, run_id: str | None = None) -> bool:
-        """True if this run may process the file: never seen, blocked before (dropped again), or claimed earlier by a
-        run that did not finish."""
+    def claim_file(self, flow: str, fingerprint: str, uri: str, run_id: str | None = None,
+                   lease_seconds: float = DEFAULT_LEASE_SECONDS) -> bool:
+        """True if this holder (run `run_id` working `uri`) may process the file, exclusively: never seen,
+        blocked before (dropped again), held already by this holder (a retry of the same task), or held by
+        another whose lease ran out (`lease_seconds` after it claimed: a crashed run).
+
+        One atomic conditional upsert decides (ON CONFLICT … DO UPDATE … WHERE, on SQLite and PostgreSQL
+        alike: the row is locked while the condition is checked), so of two runs claiming at once one wins.
+        """
         table = schema.processed_files
+        now = utcnow()
         stmt = self._insert(table).values(flow=flow, fingerprint=fingerprint, uri=uri, status="claimed",
-                                          run_id=run_id, updated_at=utcnow())
-        stmt = stmt.on_conflict_do_update(index_elements=["flow", "fingerprint"],
-                                          set_={"status": "claimed", "run_id": stmt.excluded.run_id,
-                                                "updated_at": stmt.excluded.updated_at},
-                                          where=table.c.status.in_(("claimed", "blocked")))
+                                          run_id=run_id, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["flow", "fingerprint"],
+            set_={"status": "claimed", "uri": stmt.excluded.uri, "run_id": stmt.excluded.run_id,
+                  "updated_at": stmt.excluded.updated_at},
+            where=sa.or_(table.c.status == "blocked",
+                         sa.and_(table.c.status == "claimed",
+                                 sa.or_(sa.and_(table.c.run_id == stmt.excluded.run_id,
+                                                table.c.uri == stmt.excluded.uri),
+                                        table.c.updated_at < now - dt.timedelta(seconds=lease_seconds)))))
         with self.engine.begin() as conn:
-            conn.execute(stmt)
-            status, owner = conn.execute(sa.select(table.c.status, table.c.run_id).where(
-                table.c.flow == flow, table.c.fingerprint == fingerprint)).one()
-        return status == "claimed" and owner == run_id
+            return conn.execute(stmt.returning(table.c.fingerprint)).first() is not None
+
+    def release_file(self, flow: str, fingerprint: str, run_id: str | None, uri: str) -> None:
+        """Give up this holder's claim without finishing (the file is left for a later run)."""
+        table = schema.processed_files
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(table).where(table.c.flow == flow, table.c.fingerprint == fingerprint,
+                                                table.c.status == "claimed", table.c.run_id == run_id,
+                                                table.c.uri == uri))
 
     def finish_file(self, flow: str, fingerprint: str, status: str = "done") -> None:
         table = schema.processed_files

@@ -33,6 +33,7 @@ def publish_feed(uri: str, run_id: str) -> dict:
         fail_alerted(f"feed rejected, nothing loaded: {outcome.reason}")
     if outcome.status is FileStatus.BLOCKED:
         fail_alerted(f"batch blocked by its gates, nothing loaded: {outcome.reason}")
-    if outcome.status in (FileStatus.ALREADY_PUBLISHED, FileStatus.CLAIMED_ELSEWHERE, FileStatus.STILL_WRITING):
+    if outcome.status in (FileStatus.ALREADY_PUBLISHED, FileStatus.CLAIMED_ELSEWHERE, FileStatus.STILL_WRITING,
+                          FileStatus.DEFERRED):
         raise AirflowSkipException(outcome.reason)
     return outcome.to_xcom()

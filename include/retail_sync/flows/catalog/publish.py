@@ -21,9 +21,9 @@ from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.binder import Binder
 from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
-from retail_sync.odoo.loader import LoadOutcome, create_rows, load_records
+from retail_sync.odoo.loader import load_records, unlink_records
 from retail_sync.odoo.mappers import product as mapper
-from retail_sync.state.store import LedgerEntry, StateStore
+from retail_sync.state.store import LedgerEntry, StateStore, utcnow
 
 
 @dataclass
@@ -32,6 +32,7 @@ class PublishResult:
     loaded: int = 0
     skipped: int = 0
     dead_lettered: int = 0
+    overrode: int = 0        # loaded rows that replaced another value an earlier file had loaded for the SKU
     templates_written: int = 0
     rpc_calls: int = 0
     failures: dict[str, str] = field(default_factory=dict)
@@ -53,6 +54,7 @@ class CatalogPublisher:
     # ---------------------------------------------------------------- plan
     def publish(self, good_path: str) -> PublishResult:
         calls_before = self.client.counters.calls
+        started = utcnow()
         plan = CatalogPlan(pq.read_table(good_path))
         result = PublishResult(rows=len(plan.keys))
         templates, sku_digests, template_digests = plan.templates, plan.sku_digests, plan.template_digests
@@ -74,10 +76,11 @@ class CatalogPublisher:
             self.store.record_loaded([LedgerEntry(template_key(p), "product.template", self.template_ids[p],
                                                   template_digests[template_key(p)])
                                       for p in done_parents if p in self.template_ids], self.run_id)
-            self.store.settle_dead_letters(self.settings.flow, sorted(ok))
+            self.store.settle_dead_letters(self.settings.flow, sorted(ok), before=started)
             for key, error in self.failed.items():
                 self.store.dead_letter(self.settings.flow, key, _payload(by_key[key]), error, "load", self.run_id)
             result.loaded = len(ok)
+            result.overrode = sum(1 for k in ok if k in ledger)
         result.dead_lettered = len(self.failed)
         result.templates_written = len(changed_parents)
         result.failures = dict(self.failed)
@@ -88,11 +91,12 @@ class CatalogPublisher:
     def _write(self, groups, templates, parents: set[str], changed_skus: set[str]) -> None:
         parents = sorted(parents)
         self._check_currency(groups, parents)
+        self._check_odoo_conflicts(groups, parents)
         self._fail_groups(groups, self._ensure_categories(templates, parents))
         attribute_values = self._ensure_attributes(templates, parents)
         self.template_ids = self._load_templates(groups, templates, parents)
         live = [p for p in parents if p in self.template_ids]
-        self._fail_groups(groups, self._ensure_attribute_lines(templates, live, attribute_values))
+        self._fail_groups(groups, self._ensure_attribute_lines(groups, templates, live, attribute_values))
         self.variant_ids = self._match_variants(groups, live, attribute_values)
         self._load_variants(groups, live, changed_skus)
         self._load_prices(groups, templates, live, changed_skus)
@@ -113,6 +117,34 @@ class CatalogPublisher:
                 if row["currency"] != currency:
                     self._fail(row["key"], f"currency {row['currency']} is not the Odoo company currency "
                                            f"{currency}; list prices are in the company currency")
+
+    def _check_odoo_conflicts(self, groups, parents) -> None:
+        """Refuse, before anything is written, the SKUs Odoo would refuse or double: a barcode another product
+        holds (Odoo's unique barcode) would fail the variant after its template was created, and a SKU that is
+        the internal reference of a product the sync does not manage would become a second product with that
+        code. Such a SKU is dead-lettered as a conflict for a person to settle (bind or rename); nothing of it
+        is written."""
+        rows = [r for p in parents for r in groups[p] if r["key"] not in self.failed]
+        ours = self.binder.resolve("product.product", [r["key"] for r in rows])
+        step = self.settings.chunk_size
+        holders: list[dict] = []
+        for start in range(0, len(rows), step):
+            part = rows[start:start + step]
+            barcodes = [r["barcode"] for r in part if r["barcode"]]
+            holders += self.client.call("product.product", "search_read",
+                                        ["|", ["default_code", "in", [r["sku"] for r in part]],
+                                         ["barcode", "in", barcodes]], ["default_code", "barcode"],
+                                        context={"active_test": False})
+        by_code = {h["default_code"]: h["id"] for h in holders if h["default_code"]}
+        by_barcode = {h["barcode"]: h["id"] for h in holders if h["barcode"]}
+        for row in rows:
+            own = ours.get(row["key"])
+            if by_code.get(row["sku"], own) != own:
+                self._fail(row["key"], f"conflict: SKU {row['sku']} is already the internal reference of Odoo "
+                                       f"product {by_code[row['sku']]}, which this sync does not manage")
+            elif row["barcode"] and by_barcode.get(row["barcode"], own) != own:
+                self._fail(row["key"], f"conflict: barcode {row['barcode']} already belongs to Odoo product "
+                                       f"{by_barcode[row['barcode']]}")
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
         paths = {templates[p]["category"] for p in parents}
@@ -154,7 +186,16 @@ class CatalogPublisher:
         self._fail_groups(groups, {by_parent[k]: error for k, error in outcome.failed.items()})
         return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}
 
-    def _ensure_attribute_lines(self, templates, parents, attribute_values) -> dict[str, str]:
+    def _wanted_attributes(self, rows: list[dict]) -> dict[str, list[str]]:
+        """The attribute values of the rows still to be written: a SKU refused already makes no variant."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            if row["key"] not in self.failed:
+                for name, value in row["attribute_map"].items():
+                    wanted[name].add(value)
+        return {name: sorted(values) for name, values in sorted(wanted.items())}
+
+    def _ensure_attribute_lines(self, groups, templates, parents, attribute_values) -> dict[str, str]:
         with_attributes = [p for p in parents if templates[p]["attributes"]]
         if not with_attributes:
             return {}
@@ -166,9 +207,9 @@ class CatalogPublisher:
                                          [["product_tmpl_id", "in", ids[start:start + self.settings.chunk_size]]],
                                          ["product_tmpl_id", "attribute_id", "value_ids"], load=None):
                 existing[line["product_tmpl_id"]][line["attribute_id"]] = line
-        creates, failed = [], {}
+        creates, line_parent, failed = [], {}, {}
         for template_id, parent in by_template.items():
-            for name, values in templates[parent]["attributes"].items():
+            for name, values in self._wanted_attributes(groups[parent]).items():
                 attribute_id = attribute_values.get((name, None))
                 value_ids = [attribute_values.get((name, v)) for v in values]
                 if attribute_id is None or None in value_ids:
@@ -176,7 +217,8 @@ class CatalogPublisher:
                     continue
                 line = existing[template_id].get(attribute_id)
                 if line is None:
-                    creates.append((parent, mapper.attribute_line_values(template_id, attribute_id, value_ids)))
+                    creates.append(mapper.attribute_line_record(parent, name, values))
+                    line_parent[creates[-1][0]] = parent
                 elif not set(value_ids) <= set(line["value_ids"]):
                     # Values are only added: a value missing from one file does not delete variants.
                     try:
@@ -186,9 +228,8 @@ class CatalogPublisher:
                         if exc.retryable:
                             raise
                         failed[parent] = exc.message
-        outcome: LoadOutcome = create_rows(self.client, "product.template.attribute.line", creates,
-                                           self.settings.chunk_size)
-        failed.update(outcome.failed)
+        outcome = load_records(self.client, "product.template.attribute.line", creates, self.settings.chunk_size)
+        failed.update((line_parent[key], error) for key, error in outcome.failed.items())
         return failed
 
     def _match_variants(self, groups, parents, attribute_values) -> dict[str, int]:
@@ -241,8 +282,7 @@ class CatalogPublisher:
                                        self.settings.chunk_size).failed.items():
             self._fail(key, error)
         stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
-        for start in range(0, len(stale_ids), self.settings.chunk_size):
-            self.client.call("product.pricelist.item", "unlink", stale_ids[start:start + self.settings.chunk_size])
+        unlink_records(self.client, "product.pricelist.item", stale_ids, self.settings.chunk_size)
 
 
 def _payload(product: dict) -> dict:

@@ -21,6 +21,9 @@ class CatalogSettings:
     min_row_ratio: float = 0.5             # a feed with fewer rows than this share of the last one is blocked
     root_category: str = "product.product_category_all"
     pricelist: str = "product.list0"       # where per-variant prices and promotions go
+    claim_lease_seconds: float = 3600.0    # a run that claimed a file and went silent this long loses it
+    order_wait_seconds: float = 600.0      # how long a file waits for earlier-landed files before it defers
+    order_poll_seconds: float = 1.0
     tax_classes: dict[str, str] = field(default_factory=lambda: {
         "standard": "retail_sync.tax_standard", "reduced": "retail_sync.tax_reduced", "zero": "retail_sync.tax_zero"})
 

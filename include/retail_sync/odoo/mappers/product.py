@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from retail_sync.canonical.keys import (
     attribute_key,
+    attribute_line_key,
     attribute_value_key,
     category_keys,
     price_key,
@@ -86,6 +87,12 @@ def price_records(product: dict, base_price: Decimal, pricelist: str) -> tuple[l
     return wanted, obsolete
 
 
-def attribute_line_values(template_id: int, attribute_id: int, value_ids: list[int]) -> dict:
-    """A template's attribute line (Odoo builds one variant per combination of its lines' values)."""
-    return {"product_tmpl_id": template_id, "attribute_id": attribute_id, "value_ids": [(6, 0, value_ids)]}
+def attribute_line_record(parent_key: str, name: str, values: list[str]) -> Record:
+    """A template's attribute line (Odoo builds one variant per combination of its lines' values).
+
+    Keyed by external id like every other record: a line created by a call whose answer was lost is
+    updated, not created again (a second line would multiply the template's variants)."""
+    key = attribute_line_key(parent_key, name)
+    return key, {"id": xmlid(key), "product_tmpl_id/id": xmlid(template_key(parent_key)),
+                 "attribute_id/id": xmlid(attribute_key(name)),
+                 "value_ids/id": ",".join(xmlid(attribute_value_key(name, v)) for v in values)}
