@@ -140,12 +140,18 @@ def test_several_databases(running):
 
 
 def concurrent_writes(odoo: OdooTarget, record: int, writers: int = 4, each: int = 15) -> list[Exception]:
+    """Writers hammering one row, each through the project's own client. On PostgreSQL a write that still
+    loses after the server's own retries comes back as a SerializationFailure, which the client retries
+    (as in production): every write must end applied, none may surface as an error."""
+    from retail_sync.odoo.client import OdooClient, OdooConfig
+    from retail_sync.retry import RetryPolicy
+
     errors: list[Exception] = []
     assert odoo.uid
 
     def writer(n: int) -> None:
-        client = OdooTarget(odoo.url, odoo.db, odoo.login, odoo.secret, odoo.version)
-        client._uid = odoo.uid
+        client = OdooClient(OdooConfig(odoo.url, odoo.db, odoo.login, odoo.secret, odoo.version),
+                            policy=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=1.0, budget_seconds=30))
         for i in range(each):
             try:
                 client.call("res.partner", "write", [record], {"comment": f"writer {n} pass {i}"})

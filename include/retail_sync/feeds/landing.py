@@ -58,13 +58,16 @@ def take(uri: str, folder: Path, settle_seconds: float) -> tuple[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     snapshot = folder / path.rsplit("/", 1)[-1]
     digest = hashlib.sha256()
-    with fs.open(path, "rb") as source, snapshot.open("wb") as copy:
-        while block := source.read(_COPY_BLOCK):
-            digest.update(block)
-            copy.write(block)
-    if _signature(fs, path) != settled:
-        snapshot.unlink()
-        raise StillWriting(f"{uri} changed while it was read; it is taken once it stops changing")
+    try:
+        with fs.open(path, "rb") as source, snapshot.open("wb") as copy:
+            while block := source.read(_COPY_BLOCK):
+                digest.update(block)
+                copy.write(block)
+        if _signature(fs, path) != settled:
+            raise StillWriting(f"{uri} changed while it was read; it is taken once it stops changing")
+    except BaseException:  # changed, or moved away by another run: no snapshot is left behind
+        snapshot.unlink(missing_ok=True)
+        raise
     return str(snapshot), digest.hexdigest()
 
 

@@ -90,6 +90,8 @@ class CatalogFlow:
             snapshot, fingerprint = take(uri, intake, self.settings.settle_seconds)
         except StillWriting as exc:
             return FileOutcome(uri, FileStatus.STILL_WRITING, str(exc))
+        except FileNotFoundError:  # another run published (and moved) it since this task was planned
+            return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run has taken this file already")
         try:
             return self._publish(uri, snapshot, fingerprint)
         finally:
@@ -101,8 +103,6 @@ class CatalogFlow:
             feed = read_feed(snapshot, uri=uri, delimiter=self.settings.csv_delimiter, fingerprint=fingerprint)
         except FeedFormatError as exc:
             return self._reject(uri, exc)
-        except FileNotFoundError:  # another run published (and moved) it since this task was planned
-            return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run has taken this file already")
         if not self._claim(feed.fingerprint, uri):
             if self.store.file_status(flow, feed.fingerprint) != "done":
                 return FileOutcome(uri, FileStatus.CLAIMED_ELSEWHERE, "another run is publishing this file",
