@@ -25,8 +25,9 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check .
 
+# Two workers, one per core: every test keeps to its own ports, folders, databases and Airflow home.
 test: venv lint system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The production image's Python environment built exactly as the Dockerfile builds it (fresh venv, a full
 # Airflow install: ~10 min) and airflow-init's commands run against a throwaway PostgreSQL. Kept out of

@@ -29,13 +29,6 @@ GOOD = ["TEE-S,TEE,Organic tee,Apparel/Tops,19.90,EUR,standard,true,400638133393
         "INK,INK,Ink,Office,3.00,EUR,standard,true,,"]
 
 
-@pytest.fixture
-def world(tmp_path):
-    created = start_world(tmp_path)
-    yield created
-    created.server.stop()
-
-
 def quarantined_keys(world) -> dict[str, str]:
     return {d.key: d.error for d in world.store.dead_letters("catalog")}
 

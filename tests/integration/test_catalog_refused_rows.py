@@ -7,17 +7,8 @@ import pytest
 
 from retail_sync.flows.catalog.flow import FileStatus
 
-from .catalog_fixtures import start_world
-
 GOOD = ["TEE-S,TEE,Organic tee,Apparel/Tops,19.90,EUR,standard,true,4006381333931,S",
         "MUG,MUG,Mug,Home/Kitchen,8.00,EUR,reduced,true,,"]
-
-
-@pytest.fixture
-def world(tmp_path):
-    created = start_world(tmp_path)
-    yield created
-    created.server.stop()
 
 
 def all_products(world) -> list[dict]:

@@ -8,21 +8,12 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from retail_sync.feeds.landing import pending_feeds
 from retail_sync.flows.catalog.flow import FileStatus
 
-from .catalog_fixtures import HEADER, snapshot, start_world
+from .catalog_fixtures import HEADER, snapshot
 
 ROWS = [f"SKU{i},SKU{i},Item {i},Home,19.90,EUR,standard,true,," for i in range(40)]
-
-
-@pytest.fixture
-def world(tmp_path):
-    created = start_world(tmp_path)
-    yield created
-    created.server.stop()
 
 
 def errors(world) -> dict[str, str]:

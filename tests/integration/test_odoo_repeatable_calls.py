@@ -9,16 +9,6 @@ from retail_sync.odoo.binder import MODULE, Binder, xmlid_name
 from retail_sync.odoo.errors import OdooOutcomeUnknown
 from retail_sync_sandbox.faults import FaultPlan
 
-from .catalog_fixtures import start_world
-
-
-@pytest.fixture
-def world(tmp_path):
-    created = start_world(tmp_path)
-    created.client.uid  # noqa: B018  (authenticate first, so the plan's call numbers hit the ORM calls)
-    yield created
-    created.server.stop()
-
 
 def categories_named(world, name: str) -> int:
     return world.client.call("product.category", "search_count", [["name", "=", name]])
