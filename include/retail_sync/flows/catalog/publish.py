@@ -10,7 +10,7 @@ letters; the rest of the batch still loads.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pyarrow.parquet as pq
@@ -36,11 +36,6 @@ class PublishResult:
     templates_written: int = 0
     rpc_calls: int = 0
     failures: dict[str, str] = field(default_factory=dict)
-
-    def to_xcom(self) -> dict:
-        data = asdict(self)
-        data["failures"] = dict(list(self.failures.items())[:20])
-        return data
 
 
 class CatalogPublisher:
