@@ -88,6 +88,7 @@ class ShopifySandbox:
     def reset(self) -> None:
         self.load()
         self.stats.reset()
+        self.bucket.use_clock(time.monotonic)
         self.bucket.configure(self.bucket.maximum, self.bucket.restore_rate)
         self.webhooks.clear()
 

@@ -64,12 +64,13 @@ class ShopifyConnector(StreamSource, HttpConnector):
 
     def __init__(self, config: ChannelConfig, access_token: str, *, page_size: int | None = None,
                  sizes: ShopifySizes = SIZES, policy: RetryPolicy | None = None, pace: bool = True,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
         self.config = config
         client = httpx.Client(base_url=config.base_url, timeout=config.timeout,
                               headers={"X-Shopify-Access-Token": access_token, "Content-Type": "application/json"})
         self.http = ChannelHttp(config, client, policy)
-        self.graphql = ShopifyGraphQL(self.http, config.api_version or DEFAULT_API_VERSION, pace=pace, sleep=sleep)
+        self.graphql = ShopifyGraphQL(self.http, config.api_version or DEFAULT_API_VERSION, pace=pace, sleep=sleep,
+                                      clock=clock)
         self.sizes = sizes
         self.page_size = page_size or sizes.orders     # of orders; shrinks if Shopify finds a page too costly
         self.sleep = sleep
