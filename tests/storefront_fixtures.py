@@ -76,3 +76,17 @@ def stripe_sandbox(stripe_server):
 
 def config(platform: str, channel: str, url: str, conn_id: str) -> ChannelConfig:
     return ChannelConfig(channel=channel, platform=platform, base_url=url, conn_id=conn_id)
+
+
+class VirtualClock:
+    """Time shared by the shop's bucket and the client that passes only while the client sleeps, so
+    whether a query finds the bucket empty does not depend on how fast this machine is."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def now(self) -> float:
+        return self.seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.seconds += seconds

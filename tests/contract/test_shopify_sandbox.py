@@ -10,7 +10,7 @@ import httpx
 
 from retail_sync.channels.webhooks import verify_base64_hmac
 from retail_sync_sandbox.datagen.orders import make_order
-from tests.storefront_fixtures import SHOPIFY_TOKEN
+from tests.storefront_fixtures import SHOPIFY_TOKEN, VirtualClock
 
 from .webhook_receiver import WebhookReceiver
 
@@ -55,12 +55,14 @@ def test_too_expensive_a_query_is_refused_before_it_runs(shopify):
 def test_an_empty_bucket_answers_throttled_and_refills(shopify):
     server, sandbox = shopify
     sandbox.bucket.configure(100, 50)
+    clock = VirtualClock()
+    sandbox.bucket.use_clock(clock.now)
     query = "{ orders(first: 90) { nodes { id } } }"
     assert "data" in gql(server, query).json()
     throttled = gql(server, query).json()
     assert throttled["errors"][0]["extensions"]["code"] == "THROTTLED"
     assert throttled["extensions"]["cost"]["actualQueryCost"] is None
-    time.sleep(1.9)
+    clock.sleep(1.9)
     assert "data" in gql(server, query).json()
 
 

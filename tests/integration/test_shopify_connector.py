@@ -11,7 +11,7 @@ import pytest
 from retail_sync.channels.errors import ChannelAuthError, ChannelRetryableError
 from retail_sync.channels.shopify.connector import ShopifyConnector
 from retail_sync_sandbox.faults import FaultPlan
-from tests.storefront_fixtures import FAST_RETRIES, SHOPIFY_TOKEN, config
+from tests.storefront_fixtures import FAST_RETRIES, SHOPIFY_TOKEN, VirtualClock, config
 
 
 def connector(server, token: str = SHOPIFY_TOKEN, **kwargs) -> ShopifyConnector:
@@ -58,20 +58,6 @@ def test_incremental_pull_returns_only_orders_updated_since(shopify, small_world
     expected = {f"shopify-eu:order:{o['id']}" for o in small_world.orders_of("shopify-eu")
                 if o["updated_at"] >= "2026-10-15T00:00:00Z"}
     assert got == expected and got
-
-
-class VirtualClock:
-    """Time shared by the shop's bucket and the client that passes only while the client sleeps, so
-    whether a query finds the bucket empty does not depend on how fast this machine is."""
-
-    def __init__(self):
-        self.seconds = 0.0
-
-    def now(self) -> float:
-        return self.seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.seconds += seconds
 
 
 def test_a_throttled_shop_is_paced_without_a_single_throttled_answer(shopify):
