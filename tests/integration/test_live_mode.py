@@ -14,7 +14,9 @@ def test_live_orders_arrive_update_and_are_pulled_incrementally(shopify, small_w
     server, sandbox = shopify
     since = datetime.now(UTC) - timedelta(seconds=2)
     live = LiveOrders(small_world, "shopify-eu", sandbox, rate_per_second=50, seed=1).start()
-    time.sleep(0.8)
+    deadline = time.monotonic() + 30                 # until it has both created and updated orders
+    while {t for t, _ in list(live.events)} != {"orders/create", "orders/updated"} and time.monotonic() < deadline:
+        time.sleep(0.05)
     live.stop()
     topics = {topic for topic, _ in live.events}
     assert topics == {"orders/create", "orders/updated"}
