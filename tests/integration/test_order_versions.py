@@ -1,0 +1,110 @@
+"""Order versions in the state store (SQLite and PostgreSQL): the same content again is skipped, an older
+version than the one held is ignored, a newer one replaces it whatever order two writers finish in."""
+
+from __future__ import annotations
+
+import threading
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+import sqlalchemy as sa
+
+from retail_sync.flows.orders.versions import CHANGED, NEW, STALE, UNCHANGED, order_digests, sort_out
+from retail_sync.state.store import OrderVersion, StateStore
+from tests.order_pages import woo_page
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return StateStore(f"sqlite:///{tmp_path}/state.sqlite")
+    return StateStore(request.getfixturevalue("postgres_server")("versions"))
+
+
+def handled(page, store, outcome="loaded"):
+    """What a flow does once each order of a page has an outcome: record the versions."""
+    verdict = sort_out(page, store.order_versions(page["orders"].column("key").to_pylist()))
+    store.record_order_versions([OrderVersion(v.key, v.digest, v.source_updated_at, outcome)
+                                 for k, v in verdict.versions.items() if verdict.verdicts[k] != STALE])
+    return verdict
+
+
+def test_versions_round_trip_and_never_go_back(store):
+    assert store.order_versions(["woo-uk:order:1"]) == {}
+    store.record_order_versions([OrderVersion("woo-uk:order:1", "d2", "2026-10-02T10:00:00Z", "loaded")], "run-2")
+    store.record_order_versions([OrderVersion("woo-uk:order:1", "d1", "2026-10-01T10:00:00Z", "loaded")], "run-1")
+    assert store.order_versions(["woo-uk:order:1"]) == {
+        "woo-uk:order:1": OrderVersion("woo-uk:order:1", "d2", "2026-10-02T10:00:00Z", "loaded")}
+    store.record_order_versions([OrderVersion("woo-uk:order:1", "d3", "2026-10-03T10:00:00Z", "quarantined")])
+    assert store.order_versions(["woo-uk:order:1"])["woo-uk:order:1"].digest == "d3"
+
+
+def test_many_keys_are_read_in_chunks(store):
+    versions = [OrderVersion(f"woo-uk:order:{i}", f"d{i}", "2026-10-01T00:00:00Z", "loaded") for i in range(1200)]
+    assert store.record_order_versions(versions) == 1200
+    assert store.order_versions(v.key for v in versions) == {v.key: v for v in versions}
+
+
+def test_two_writers_of_one_order_leave_the_newest(store):
+    key = "shopify-eu:order:9"
+    stamps = [f"2026-10-01T10:00:{s:02d}Z" for s in range(20)]
+    barrier = threading.Barrier(len(stamps))
+
+    def write(stamp):
+        barrier.wait()
+        StateStore(store.url).record_order_versions([OrderVersion(key, f"d-{stamp}", stamp, "loaded")])
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in reversed(stamps)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.order_versions([key])[key].source_updated_at == stamps[-1]
+    with store.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM rs_order_versions")) == 1
+
+
+def test_same_order_delivered_twice_is_skipped(store, small_world):
+    orders = small_world.orders_of("woo-uk")[:5]
+    first = handled(woo_page(orders), store)
+    assert set(first.verdicts.values()) == {NEW} and len(first.to_load) == 5
+    again = sort_out(woo_page(orders), store.order_versions(first.verdicts))
+    assert set(again.verdicts.values()) == {UNCHANGED} and again.to_load == []
+
+
+def test_an_update_older_than_the_version_held_is_ignored(store, small_world):
+    # An order with a story (payment, refund, shipment): its creation-time version arrives last.
+    order = next(o for o in small_world.orders_of("woo-uk") if o["refunds"])
+    old, new = woo_page([order], at=order["created_at"]), woo_page([order])
+    assert order_digests(old) != order_digests(new)
+    assert handled(new, store).to_load == [f"woo-uk:order:{order['id']}"]
+    late = handled(old, store)
+    assert late.verdicts == {f"woo-uk:order:{order['id']}": STALE} and late.to_load == []
+    held = store.order_versions([f"woo-uk:order:{order['id']}"])[f"woo-uk:order:{order['id']}"]
+    assert held.digest == order_digests(new)[f"woo-uk:order:{order['id']}"]
+
+
+def test_a_newer_version_is_changed_and_replaces_the_held_one(store, small_world):
+    order = next(o for o in small_world.orders_of("woo-uk") if o["refunds"])
+    key = f"woo-uk:order:{order['id']}"
+    handled(woo_page([order], at=order["created_at"]), store)
+    assert handled(woo_page([order]), store).verdicts == {key: CHANGED}
+    assert sort_out(woo_page([order]), store.order_versions([key])).verdicts == {key: UNCHANGED}
+
+
+def test_a_touched_updated_at_with_the_same_content_is_unchanged(store, small_world):
+    page = woo_page(small_world.orders_of("woo-uk")[:1])
+    handled(page, store)
+    orders = page["orders"]
+    later = pc.add(orders.column("updated_at"), pa.scalar(3600 * 10**0, pa.duration("s")))
+    touched = dict(page, orders=orders.set_column(orders.schema.get_field_index("updated_at"),
+                                                  orders.schema.field("updated_at"), later))
+    assert set(sort_out(touched, store.order_versions(orders.column("key").to_pylist())).verdicts.values()) == {
+        UNCHANGED}
+
+
+def test_a_page_with_one_order_twice_is_refused(small_world):
+    order = small_world.orders_of("woo-uk")[0]
+    with pytest.raises(ValueError, match="each order once"):
+        sort_out(woo_page([order, order]), {})
