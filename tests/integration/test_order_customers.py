@@ -245,3 +245,12 @@ def test_two_runs_at_once_make_one_partner_per_customer(world, small_world, clea
     assert errors == []
     assert results["scheduled"].parties == results["manual"].parties
     assert snapshot(world.client) == state
+
+
+@pytest.mark.parametrize("size", [5, 80])
+def test_the_calls_per_page_do_not_grow_with_its_size(world, small_world, size):
+    page = woo_page(small_world.orders_of("woo-uk")[:size])
+    before = world.client.counters.calls
+    outcome = sync(world).match_or_create(page["orders"])
+    assert len(outcome.parties) + len(outcome.failed) == size and len(outcome.parties) >= size - 2
+    assert world.client.counters.calls - before <= 6

@@ -34,7 +34,7 @@ def address(bag: dict | None) -> str | None:
     name = bag.get("name") or " ".join(p for p in (bag.get("firstName"), bag.get("lastName")) if p)
     return address_json(name=name, company=bag.get("company"), street=bag.get("address1"),
                         street2=bag.get("address2"), city=bag.get("city"), zip=bag.get("zip"),
-                        state=bag.get("provinceCode") or bag.get("province"), country_code=bag.get("countryCodeV2"),
+                        state=bag.get("province"), country_code=bag.get("countryCodeV2"),
                         phone=bag.get("phone"))
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from retail_sync.flows.orders.pages import narrow
 from retail_sync.quality import order_suite
 from retail_sync.quality.validation import SuiteRunner, ValidationReport
 from retail_sync.state.store import StateStore
@@ -62,7 +62,7 @@ class OrderValidator:
         quarantined = [QuarantinedOrder(key, reasons, by_row.loc[by_row["key"] == key, "raw"].iloc[0],
                                         [li for li in lines if li["order_key"] == key])
                        for key, reasons in failed_keys.items()]
-        return ValidatedOrders(_without(tables, set(failed_keys)), quarantined, report)
+        return ValidatedOrders(narrow(tables, failed_keys, keep=False), quarantined, report)
 
 
 # The derived cell that says what failed a rule, added to the rule's name in the reason.
@@ -80,17 +80,6 @@ def _reason(rule: str, row) -> str:
     column = DETAIL_COLUMNS.get(rule)
     detail = row.get(column) if column else None
     return f"{rule}: {detail}" if detail is not None else rule
-
-
-def _without(tables: dict[str, pa.Table], order_keys: set[str]) -> dict[str, pa.Table]:
-    if not order_keys:
-        return dict(tables)
-    dropped = pa.array(sorted(order_keys), pa.string())
-    result = {}
-    for name, table in tables.items():
-        column = "key" if name == "orders" else "order_key" if "order_key" in table.column_names else None
-        result[name] = table if column is None else table.filter(pc.invert(pc.is_in(table.column(column), dropped)))
-    return result
 
 
 def dead_letter(store: StateStore, flow: str, run_id: str, quarantined: list[QuarantinedOrder]) -> None:
