@@ -21,8 +21,9 @@ Calls per page, whatever its size up to `chunk`: one external-id look-up, one em
 search, the binding of matched keys (a look-up and a create) and one `load` each for partners and
 addresses.
 
-What Odoo holds in other spellings is not found: an email search is exact on the normalised and the
-given forms, a phone search on E.164 (as this flow writes phones). The dedupe flow finds the rest.
+Emails are searched in any case, with the domain in Unicode or punycode; phones on E.164 (as this
+flow writes them). What Odoo holds in other spellings (a phone typed `0470 12 34 56`) is not found
+here: the dedupe flow finds the rest.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import idna
 import pyarrow as pa
 
 from retail_sync.canonical.contacts import display_name, name_key, normalize_email, normalize_phone
@@ -115,6 +117,13 @@ def _customer(key: str, order: dict) -> Customer:
                     name_key(name), billing)
 
 
+def _spellings(email: str) -> list[str]:
+    """A normalised email as Odoo may hold it: as is, and with its domain in ASCII (punycode)."""
+    local, domain = email.rsplit("@", 1)
+    ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+    return sorted({email, f"{local}@{ascii_domain}"})
+
+
 def _address(text: str | None) -> dict | None:
     return json.loads(text) if text else None
 
@@ -153,10 +162,10 @@ class CustomerSync:
         that share an email (or phone and name) share the partner one of them gets."""
         unbound = [c for key, c in customers.items() if key not in ids]
         found: dict[str, int] = {}
-        emails = {c.email for c in unbound if c.email} | {c.given_email for c in unbound if c.email}
+        emails = {form for c in unbound if c.email for form in _spellings(c.email)}
         if emails:
             by_email: dict[str, int] = {}
-            for partner in self._top_level("email", sorted(emails)):
+            for partner in self._top_level("email", sorted(emails), "=ilike"):
                 normalized = normalize_email(partner["email"]).normalized
                 if normalized and (normalized not in by_email or partner["id"] < by_email[normalized]):
                     by_email[normalized] = partner["id"]   # several: the oldest is the customer's
@@ -177,11 +186,17 @@ class CustomerSync:
                     outcome.matched_by[c.key] = BY_PHONE_NAME
         return found
 
-    def _top_level(self, column: str, values: list[str]) -> list[dict]:
+    def _top_level(self, column: str, values: list[str], operator: str = "in") -> list[dict]:
+        """Top-level partners whose `column` is one of `values`: `in` exactly, or `=ilike` (any case)
+        each value (the answer is compared again by the caller: `_` in an address is a wildcard there)."""
         rows = []
         for start in range(0, len(values), self.chunk):
-            rows += self.client.call(PARTNER, "search_read", [[column, "in", values[start:start + self.chunk]],
-                                                              ["parent_id", "=", False]],
+            chunk = values[start:start + self.chunk]
+            if operator == "in":
+                terms = [[column, "in", chunk]]
+            else:
+                terms = ["|"] * (len(chunk) - 1) + [[column, operator, value] for value in chunk]
+            rows += self.client.call(PARTNER, "search_read", [*terms, ["parent_id", "=", False]],
                                      ["id", "name", "email", "phone"], order="id")
         return rows
 
