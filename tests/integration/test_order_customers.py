@@ -277,3 +277,17 @@ def test_other_odoo_versions(tmp_path, small_world, version):
         assert all(p["email"].startswith("new.") for p in customers(world.client))
     finally:
         world.server.stop()
+
+
+def test_a_customer_odoo_refuses_fails_its_orders_only(world, small_world):
+    accounts = [o for o in small_world.orders_of("woo-uk") if o["customer_id"]]
+    good = accounts[0]
+    odd = next(o for o in accounts if o["customer_id"] != good["customer_id"])
+    outcome = sync(world).match_or_create(woo_page([good, dict(odd, country="ZZ")])["orders"])
+    assert set(outcome.parties) == {key_of(good)}
+    assert outcome.failed[key_of(odd)].startswith("Odoo refused the customer:")
+    assert [p["email"] for p in customers(world.client)] == [normalize_email(good["email"]).normalized]
+
+
+def key_of(order) -> str:
+    return f"woo-uk:order:{order['id']}"
