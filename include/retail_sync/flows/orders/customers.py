@@ -83,10 +83,15 @@ class CustomerOutcome:
 
 
 def customer_key_of(order: dict) -> str | None:
-    if order.get("customer_key"):
-        return order["customer_key"]
+    """The order's customer: its account, or a guest named by a valid email (a guest key the platform's
+    mapper made from a missing or invalid email would merge strangers)."""
     email = normalize_email(order.get("email"))
-    return guest_key(order["channel"], email.normalized) if email.ok else None
+    key = order.get("customer_key")
+    if key and ":guest:" not in key:
+        return key
+    if not email.ok:
+        return None
+    return key or guest_key(order["channel"], email.normalized)
 
 
 def customers_of(orders: pa.Table) -> tuple[dict[str, Customer], dict[str, str]]:
