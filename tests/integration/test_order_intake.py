@@ -67,3 +67,4 @@ def test_settle_refuses_an_outcome_it_does_not_know(small_world, validator, stor
     intake = take_in(woo_page(small_world.orders_of("woo-uk")[:1]), store, validator, FLOW, "run-1")
     with pytest.raises(ValueError, match="unknown outcomes"):
         settle(store, intake, dict.fromkeys(intake.load_keys, "done"), "run-1")
+

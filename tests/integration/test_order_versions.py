@@ -3,6 +3,7 @@ version than the one held is ignored, a newer one replaces it whatever order two
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pyarrow as pa
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from retail_sync.flows.orders.versions import CHANGED, NEW, STALE, UNCHANGED, order_digests, sort_out
 from retail_sync.state.store import OrderVersion, StateStore
+from retail_sync_sandbox.datagen.world import Mess, build_world
 from tests.order_pages import woo_page
 
 
@@ -108,3 +110,32 @@ def test_a_page_with_one_order_twice_is_refused(small_world):
     order = small_world.orders_of("woo-uk")[0]
     with pytest.raises(ValueError, match="each order once"):
         sort_out(woo_page([order, order]), {})
+
+
+def test_the_worlds_webhook_deliveries_duplicates_and_overtakes_included(store):
+    """Each delivery of the demo world's WooCommerce store, in the order they reach us, handled as a page."""
+    world = build_world(seed=3, scale=0.05, mess=dataclasses.replace(Mess.none(), duplicate_delivery=0.3,
+                                                                     out_of_order_updates=0.5))
+    deliveries = [d for d in world.deliveries if d["store"] == "woo-uk"]
+    assert any(k.startswith("woo-uk:") for k in world.truth["duplicate_deliveries"])
+    assert any(k.startswith("woo-uk:") for k in world.truth["out_of_order_deliveries"])
+    orders = {o["id"]: o for o in world.orders_of("woo-uk")}
+    newest: dict[int, str] = {}
+    counts = {NEW: 0, CHANGED: 0, UNCHANGED: 0, STALE: 0}
+    for delivery in deliveries:
+        key, held = f"woo-uk:order:{delivery['id']}", newest.get(delivery["id"])
+        [verdict] = handled(woo_page([orders[delivery["id"]]], at=delivery["at"]), store).verdicts.values()
+        counts[verdict] += 1
+        if held is None:
+            assert verdict == NEW, delivery
+        elif delivery["at"] < held:
+            assert verdict == STALE, delivery                             # overtaken by a newer version
+        elif delivery["at"] == held:
+            assert verdict == UNCHANGED, delivery                         # the same delivery twice
+        else:
+            assert verdict in (CHANGED, UNCHANGED), delivery
+        newest[delivery["id"]] = max(held or delivery["at"], delivery["at"])
+    assert counts[STALE] and counts[UNCHANGED] and counts[CHANGED]
+    for order_id, at in newest.items():                                   # the newest version delivered is held
+        key = f"woo-uk:order:{order_id}"
+        assert store.order_versions([key])[key].digest == order_digests(woo_page([orders[order_id]], at=at))[key]
