@@ -117,3 +117,25 @@ def test_quarantined_orders_become_dead_letters_with_their_payload(validator, sm
     assert (letter.key, letter.stage) == (bad_key, "validate")
     assert json.loads(letter.payload["raw"])["id"] == order["id"] and letter.payload["lines"]
     assert letter.error == "; ".join(validated.quarantined[0].reasons)
+
+
+def test_tax_included_prices_add_up_without_adding_the_tax_again(validator, small_world):
+    from decimal import Decimal
+
+    from retail_sync.channels.frames import OrderRows
+    from retail_sync.channels.woocommerce import mapping
+    from retail_sync_sandbox.woocommerce.records import order_docs
+
+    order = next(o for o in small_world.orders_of("woo-uk") if f"woo-uk:order:{o['id']}"
+                 not in small_world.truth["bad_orders"] and Decimal(o["tax_total"]) > 0)
+    body = order_docs(order, {})[0].body
+    # A tax-inclusive store: the same lines and total, the tax being part of them.
+    body = dict(body, prices_include_tax=True, total=str(Decimal(body["total"]) - Decimal(body["total_tax"])))
+    verdicts = {}
+    for included in (True, False):
+        rows = OrderRows()
+        mapping.add_order(rows, "woo-uk", dict(body, prices_include_tax=included), [])
+        assert rows.orders[0]["taxes_included"] is included
+        verdicts[included] = [q.reasons for q in validator.validate(rows.tables()).quarantined]
+    assert verdicts[True] == []
+    assert verdicts[False] == [["lines + shipping + tax − discount = total (within a cent)"]]

@@ -53,6 +53,7 @@ ORDER_SCHEMA = pa.schema([
     pa.field("updated_at", UTC_TS, nullable=False),
     pa.field("raw", pa.string(), nullable=False),             # the platform's payload, for the dead-letter queue
     pa.field("billing_address", pa.string()),                 # JSON object of ADDRESS_FIELDS
+    pa.field("taxes_included", pa.bool_()),                   # prices include tax (null: the platform did not say)
 ])
 
 ORDER_LINE_SCHEMA = pa.schema([

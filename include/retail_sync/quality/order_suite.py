@@ -46,9 +46,11 @@ def _joined(values) -> str | None:
 
 @_total
 def _totals_add_up(order: dict, lines: list[dict]) -> bool:
-    """Lines (unit price × quantity) + shipping + tax − discount = the order's total, within a cent."""
+    """Lines (unit price × quantity) + shipping + tax − discount = the order's total, within a cent; where
+    prices include tax, the tax is inside the lines and shipping already."""
     gross = sum((Decimal(li["unit_price"]) * li["quantity"] for li in lines), Decimal(0))
-    computed = gross + Decimal(order["shipping_total"]) + Decimal(order["tax_total"]) - Decimal(order["discount_total"])
+    tax = Decimal(0) if order.get("taxes_included") else Decimal(order["tax_total"])
+    computed = gross + Decimal(order["shipping_total"]) + tax - Decimal(order["discount_total"])
     return abs(computed - Decimal(order["total"])) <= CENT
 
 

@@ -64,6 +64,7 @@ def add_order(rows: OrderRows, channel: str, order: dict, refunds: list[dict]) -
         "billing_name": " ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p) or None,
         "billing_country": billing.get("country") or None,
         "shipping_address": address(order.get("shipping")), "billing_address": address(billing),
+        "taxes_included": order.get("prices_include_tax"),
         "note": order.get("customer_note") or None, "payment_reference": order.get("transaction_id") or None,
         "created_at": gmt(order["date_created_gmt"]), "updated_at": gmt(order["date_modified_gmt"]),
         "raw": json.dumps(order, ensure_ascii=False, separators=(",", ":")),
