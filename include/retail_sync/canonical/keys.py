@@ -6,6 +6,8 @@ external ids (through the binder) are all keyed by it. Keys are built here and n
 
 from __future__ import annotations
 
+import hashlib
+
 PIM = "pim"  # the merchandising feed is the catalog's one source
 
 
@@ -55,3 +57,14 @@ def promo_key(sku: str) -> str:
 def feed_row_key(fingerprint: str, row: int) -> str:
     """A feed row that has no usable SKU: named by its file and row number."""
     return entity_key(PIM, "row", f"{fingerprint[:12]}:{row}")
+
+
+def guest_key(channel: str, normalized_email: str) -> str:
+    """A customer without an account: the same (normalised) email is the same guest of a store."""
+    return entity_key(channel, "guest", hashlib.sha256(normalized_email.encode()).hexdigest()[:16])
+
+
+def address_key(customer_key: str, kind: str, address_text: str) -> str:
+    """One address (canonical JSON) of one customer used as `kind` (invoice | delivery): the same address
+    again is the same record."""
+    return f"{customer_key}:{kind}:{hashlib.sha256(address_text.encode()).hexdigest()[:16]}"

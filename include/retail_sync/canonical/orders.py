@@ -7,6 +7,8 @@ currency; timestamps are UTC.
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 
 from retail_sync.canonical.money import MONEY
@@ -17,6 +19,9 @@ UTC_TS = pa.timestamp("s", tz="UTC")
 FINANCIAL_STATUSES = ("pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded",
                       "voided", "failed")
 FULFILLMENT_STATUSES = ("unfulfilled", "partial", "fulfilled")
+# An order's addresses as JSON objects with these keys, whatever the platform calls them (the customer
+# flow makes them Odoo invoice and delivery contacts).
+ADDRESS_FIELDS = ("name", "company", "street", "street2", "city", "zip", "state", "country_code", "phone")
 PAYMENT_KINDS = ("authorization", "capture", "sale", "refund", "void")
 PAYMENT_STATUSES = ("pending", "success", "failure", "error")
 
@@ -41,12 +46,14 @@ ORDER_SCHEMA = pa.schema([
     pa.field("phone", pa.string()),
     pa.field("billing_name", pa.string()),
     pa.field("billing_country", pa.string()),
-    pa.field("shipping_address", pa.string()),                # JSON object
+    pa.field("shipping_address", pa.string()),                # JSON object of ADDRESS_FIELDS
     pa.field("note", pa.string()),
     pa.field("payment_reference", pa.string()),               # the gateway's id (a Stripe charge) if known
     pa.field("created_at", UTC_TS, nullable=False),
     pa.field("updated_at", UTC_TS, nullable=False),
     pa.field("raw", pa.string(), nullable=False),             # the platform's payload, for the dead-letter queue
+    pa.field("billing_address", pa.string()),                 # JSON object of ADDRESS_FIELDS
+    pa.field("taxes_included", pa.bool_()),                   # prices include tax (null: the platform did not say)
 ])
 
 ORDER_LINE_SCHEMA = pa.schema([
@@ -101,3 +108,16 @@ SHIPMENT_SCHEMA = pa.schema([
     pa.field("lines", pa.list_(LINE_QUANTITY), nullable=False),
     pa.field("created_at", UTC_TS, nullable=False),
 ])
+
+
+def address_json(**fields) -> str | None:
+    """An address as canonical JSON text (every ADDRESS_FIELDS key, empty text as null; sorted keys, so
+    the same address is the same text); None when it has no field at all."""
+    unknown = set(fields) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise ValueError(f"not address fields: {sorted(unknown)}")
+    values = {name: (str(fields.get(name)).strip() or None) if fields.get(name) is not None else None
+              for name in ADDRESS_FIELDS}
+    if not any(values.values()):
+        return None
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)

@@ -72,6 +72,18 @@ processed_files = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Per channel order: the digest of the version last handled and that version's own updated_at (ISO-8601
+# UTC text, which compares as time). The same digest again costs no Odoo call; an older version is ignored.
+order_versions = sa.Table(
+    "rs_order_versions", metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("source_updated_at", sa.String(32), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),     # loaded | quarantined | dead_lettered | skipped
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String(255)),
+)
+
 # Upgrades after version 1 (the tables above as first released): (version, list of SQL statements).
 UPGRADES: list[tuple[int, list[str]]] = []
 CURRENT_VERSION = 1 + len(UPGRADES)

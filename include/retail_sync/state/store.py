@@ -256,3 +256,45 @@ class StateStore:
         with self.engine.connect() as conn:
             return conn.scalar(sa.select(table.c.status).where(table.c.flow == flow,
                                                                 table.c.fingerprint == fingerprint))
+
+    # ---------------------------------------------------------------- order versions
+    def order_versions(self, keys: Iterable[str]) -> dict[str, OrderVersion]:
+        """The version last handled of each order key that has one."""
+        keys = list(keys)
+        table = schema.order_versions
+        found: dict[str, OrderVersion] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), LEDGER_CHUNK):
+                rows = conn.execute(sa.select(table.c.key, table.c.digest, table.c.source_updated_at, table.c.outcome)
+                                    .where(table.c.key.in_(keys[start:start + LEDGER_CHUNK])))
+                found.update((r.key, OrderVersion(r.key, r.digest, r.source_updated_at, r.outcome)) for r in rows)
+        return found
+
+    def record_order_versions(self, versions: Iterable[OrderVersion], run_id: str | None = None) -> int:
+        """Remember the versions handled; a version never replaces a newer one already held (two runs
+        finishing in either order, or an old delivery handled late, leave the newest)."""
+        rows = [{"key": v.key, "digest": v.digest, "source_updated_at": v.source_updated_at, "outcome": v.outcome,
+                 "recorded_at": utcnow(), "run_id": run_id} for v in versions]
+        if not rows:
+            return 0
+        table = schema.order_versions
+        stmt = self._insert(table)
+        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
+            "digest": stmt.excluded.digest, "source_updated_at": stmt.excluded.source_updated_at,
+            "outcome": stmt.excluded.outcome, "recorded_at": stmt.excluded.recorded_at,
+            "run_id": stmt.excluded.run_id}, where=table.c.source_updated_at <= stmt.excluded.source_updated_at)
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), LEDGER_CHUNK):
+                conn.execute(stmt, rows[start:start + LEDGER_CHUNK])
+        return len(rows)
+
+
+@dataclass(frozen=True)
+class OrderVersion:
+    """One version of a channel order as handled: its payload digest, its own updated_at (ISO-8601 UTC
+    text), and what became of it (loaded | quarantined | dead_lettered | skipped)."""
+
+    key: str
+    digest: str
+    source_updated_at: str
+    outcome: str

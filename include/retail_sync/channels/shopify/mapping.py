@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 
 from retail_sync.canonical.keys import entity_key
+from retail_sync.canonical.orders import address_json
 from retail_sync.channels.frames import OrderRows
 from retail_sync.channels.timestamps import parse_iso
 
@@ -24,6 +25,17 @@ def legacy(global_id: str) -> str:
 
 def amount(bag: dict | None) -> Decimal:
     return Decimal(bag["shopMoney"]["amount"]) if bag else Decimal(0)
+
+
+def address(bag: dict | None) -> str | None:
+    """A MailingAddress as the canonical address JSON."""
+    if not bag:
+        return None
+    name = bag.get("name") or " ".join(p for p in (bag.get("firstName"), bag.get("lastName")) if p)
+    return address_json(name=name, company=bag.get("company"), street=bag.get("address1"),
+                        street2=bag.get("address2"), city=bag.get("city"), zip=bag.get("zip"),
+                        state=bag.get("province"), country_code=bag.get("countryCodeV2"),
+                        phone=bag.get("phone"))
 
 
 def nodes(connection) -> list[dict]:
@@ -56,8 +68,7 @@ def add_order(rows: OrderRows, channel: str, node: dict) -> None:
         "email": node.get("email"), "phone": node.get("phone"),
         "billing_name": " ".join(p for p in (billing.get("firstName"), billing.get("lastName")) if p) or None,
         "billing_country": billing.get("countryCodeV2"),
-        "shipping_address": json.dumps(node.get("shippingAddress"), ensure_ascii=False, sort_keys=True)
-        if node.get("shippingAddress") else None,
+        "shipping_address": address(node.get("shippingAddress")), "billing_address": address(billing),
         "note": node.get("note"), "payment_reference": next(
             (t.get("authorizationCode") for t in node.get("transactions") or []
              if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS" and t.get("authorizationCode")), None),

@@ -13,8 +13,8 @@ ORDER_HEADER = f"""
   subtotalPriceSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
   totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }} totalRefundedSet {{ {MONEY} }}
   customer {{ id }}
-  billingAddress {{ firstName lastName address1 city zip countryCodeV2 phone }}
-  shippingAddress {{ firstName lastName address1 city zip countryCodeV2 }}
+  billingAddress {{ firstName lastName company address1 address2 city zip province countryCodeV2 phone }}
+  shippingAddress {{ firstName lastName company address1 address2 city zip province countryCodeV2 phone }}
 """
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from retail_sync.canonical.keys import entity_key
+from retail_sync.canonical.orders import address_json
 from retail_sync.channels.frames import OrderRows
 from retail_sync.channels.timestamps import parse_iso
 
@@ -22,6 +23,16 @@ FINANCIAL = {"pending": "pending", "on-hold": "authorized", "processing": "paid"
 
 def gmt(text: str | None) -> datetime | None:
     return parse_iso(f"{text}Z") if text else None
+
+
+def address(bag: dict | None) -> str | None:
+    """A billing or shipping object as the canonical address JSON."""
+    if not bag:
+        return None
+    return address_json(name=" ".join(p for p in (bag.get("first_name"), bag.get("last_name")) if p),
+                        company=bag.get("company"), street=bag.get("address_1"), street2=bag.get("address_2"),
+                        city=bag.get("city"), zip=bag.get("postcode"), state=bag.get("state"),
+                        country_code=bag.get("country"), phone=bag.get("phone"))
 
 
 def guest_key(channel: str, email: str | None) -> str:
@@ -52,7 +63,8 @@ def add_order(rows: OrderRows, channel: str, order: dict, refunds: list[dict]) -
         "customer_key": customer_key, "email": billing.get("email") or None, "phone": billing.get("phone") or None,
         "billing_name": " ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p) or None,
         "billing_country": billing.get("country") or None,
-        "shipping_address": json.dumps(order.get("shipping"), ensure_ascii=False, sort_keys=True),
+        "shipping_address": address(order.get("shipping")), "billing_address": address(billing),
+        "taxes_included": order.get("prices_include_tax"),
         "note": order.get("customer_note") or None, "payment_reference": order.get("transaction_id") or None,
         "created_at": gmt(order["date_created_gmt"]), "updated_at": gmt(order["date_modified_gmt"]),
         "raw": json.dumps(order, ensure_ascii=False, separators=(",", ":")),

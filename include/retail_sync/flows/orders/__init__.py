@@ -1,0 +1,1 @@
+"""The order pull: storefront orders → validated → customers and sale orders in Odoo."""
