@@ -43,6 +43,12 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "res.groups": "rwcu", "res.users": "rwcu",
     },
     "base.group_partner_manager": {"res.partner": "rwcu", "res.country": "rwcu", "res.country.state": "rwcu"},
+    # account/security/ir.model.access.csv: Billing may invoice, pay and reverse (wizards without delete).
+    "account.group_account_invoice": {
+        "account.move": "rwcu", "account.move.line": "rwcu", "account.partial.reconcile": "rwcu",
+        "account.payment": "rwcu", "account.payment.register": "rwc", "account.move.reversal": "rwc",
+        "account.tax": "r", "account.journal": "r",
+    },
 }
 # The integration user's own group stands for the business groups a real integration user holds
 # (product and inventory managers): what retail-sync's flows need, and never ir.model.data write.
@@ -58,7 +64,7 @@ ACCESS_RIGHTS = {**SHIPPED_ACCESS_RIGHTS, **INTEGRATION_ACCESS_RIGHTS}
 GROUP_DISPLAY_NAMES = {
     "base.group_user": "User types / Internal User", ERP_MANAGER_GROUP: "Administration / Access Rights",
     ADMIN_GROUP: "Administration / Settings", "base.group_partner_manager": "Extra Rights / Contact Creation",
-    "retail_sync.group_integration": "Retail Sync Integration",
+    "retail_sync.group_integration": "Retail Sync Integration", "account.group_account_invoice": "Invoicing / Billing",
 }
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
 

@@ -75,7 +75,8 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
         ("base.group_user", "Internal User"), ("base.group_erp_manager", "Access Rights"),
         ("base.group_system", "Settings"),
         ("retail_sync.group_integration", "Retail Sync Integration"),
-        ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"))}
+        ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"),
+        ("account.group_account_invoice", "Billing"))}
     group_field = "groups_id" if env.version < 19 else "group_ids"
     make(env, "base.user_root", "res.users",
          {"name": "OdooBot", "login": "__system__", "active": False, group_field: [(6, 0, list(groups.values()))]})
@@ -131,6 +132,8 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
             ("retail_sync.journal_sale", "Customer Invoices", "INV", "sale", None),
             ("retail_sync.journal_bank", "Bank", "BNK1", "bank", None),
             ("retail_sync.journal_stripe", "Stripe", "STRP", "bank", eur),
+            ("retail_sync.journal_shopify_payments", "Shopify Payments", "SHPAY", "bank", None),
+            ("retail_sync.journal_paypal", "PayPal", "PYPL", "bank", None),
             ("retail_sync.journal_cash", "Cash", "CSH1", "cash", None)):
         make(env, full, "account.journal", {"name": name, "code": code, "type": kind, "currency_id": currency})
     included = {"price_include": True} if env.version == 17 else {"price_include_override": "tax_included"}
@@ -149,7 +152,7 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
     xmlid(env, "retail_sync.product_shipping", "product.product", variant)
     make(env, "retail_sync.pricelist_usd", "product.pricelist", {"name": "USD", "currency_id": resolve("base", "USD")})
     groups = [resolve("base", "group_user"), resolve("retail_sync", "group_integration"),
-              resolve("stock", "group_stock_user")]
+              resolve("stock", "group_stock_user"), resolve("account", "group_account_invoice")]
     group_field = "groups_id" if env.version < 19 else "group_ids"
     user = make(env, "retail_sync.user_integration", "res.users",
                 {"name": "Retail Sync Integration", "login": creds.integration_login,
