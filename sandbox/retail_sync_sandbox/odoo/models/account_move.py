@@ -297,16 +297,10 @@ class AccountMove(Model):
                     "in_refund": "in_invoice", "entry": "entry"}
         for move_id, default in zip(ids, defaults):
             move = self._row(move_id)
-            line_rows = lines.read(lines.search([("move_id", "=", move_id),
-                                                 ("display_type", "in", ["product", "line_section", "line_note"])]),
-                                   ["display_type", "name", "product_id", "quantity", "price_unit", "discount",
-                                    "tax_ids", "sequence"], load=None)
             vals = {"move_type": opposite[move["move_type"]], "partner_id": move["partner_id"],
                     "currency_id": move["currency_id"], "journal_id": move["journal_id"],
                     "invoice_origin": move["invoice_origin"], "reversed_entry_id": move_id,
-                    "invoice_line_ids": [(0, 0, {**{k: v for k, v in row.items() if k not in ("id", "tax_ids")},
-                                                 "tax_ids": [(6, 0, row["tax_ids"])]}) for row in line_rows],
-                    **default}
+                    "invoice_line_ids": lines.copy_commands(move_id), **default}
             created.append(self.sudo().create(vals))
         if cancel:
             self.post(created)
@@ -319,16 +313,11 @@ class AccountMove(Model):
         """copy(): a new draft of the move with the same lines (the "modify" of a credit note)."""
         move = self._row(move_id)
         lines = self.env["account.move.line"].sudo()
-        line_rows = lines.read(lines.search([("move_id", "=", move_id),
-                                             ("display_type", "in", ["product", "line_section", "line_note"])]),
-                               ["display_type", "name", "product_id", "quantity", "price_unit", "discount", "tax_ids",
-                                "sequence"], load=None)
         return self.sudo().create({
             "move_type": move["move_type"], "partner_id": move["partner_id"], "currency_id": move["currency_id"],
             "journal_id": move["journal_id"], "invoice_origin": move["invoice_origin"], "ref": move["ref"],
             "date": date or move["date"],
-            "invoice_line_ids": [(0, 0, {**{k: v for k, v in row.items() if k not in ("id", "tax_ids")},
-                                         "tax_ids": [(6, 0, row["tax_ids"])]}) for row in line_rows]})
+            "invoice_line_ids": lines.copy_commands(move_id)})
 
     @records_method("write")
     def js_assign_outstanding_line(self, ids, line_id):
@@ -404,6 +393,17 @@ class AccountMoveLine(Model):
                                          if load == "_classic_read" else move.journal_id)}
                 rec.update({f: values[f] for f in from_move})
         return out
+
+    # What a reversal or a copy of an invoice line keeps (copy_data with the business fields).
+    COPIED_FIELDS = ["display_type", "name", "product_id", "quantity", "price_unit", "discount", "tax_ids", "sequence"]
+
+    def copy_commands(self, move_id: int) -> list:
+        """(0, 0, values) commands recreating a move's product, section and note lines elsewhere."""
+        rows = self.read(self.search([("move_id", "=", move_id),
+                                      ("display_type", "in", ["product", "line_section", "line_note"])]),
+                         self.COPIED_FIELDS, load=None)
+        return [(0, 0, {name: [(6, 0, value)] if isinstance(value, list) else value
+                        for name, value in row.items() if name != "id"}) for row in rows]
 
     def tax_ids_of(self, line_id: int) -> list[int]:
         return self._x2many_ids(self.spec.fields["tax_ids"], [line_id]).get(line_id, [])
