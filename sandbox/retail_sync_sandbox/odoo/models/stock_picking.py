@@ -194,7 +194,8 @@ class StockPicking(Model):
     def action_cancel(self, ids):
         ids = self.ids_arg(ids)
         self.ensure_exist(ids)
-        self.env["stock.move"].sudo().cancel(self._move_ids(ids))
+        # Every move not cancelled yet: a done one refuses (a return is the way back).
+        self.env["stock.move"].sudo().cancel(self._move_ids(ids, (*OPEN, "done")))
         self.update_state(ids)
         self.conn.execute(sa.update(self.table).where(self.table.c.id.in_(ids), self.table.c.state != "done")
                           .values(state="cancel"))
