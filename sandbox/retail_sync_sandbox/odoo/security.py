@@ -36,7 +36,7 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "product.pricelist.item": "r", "product.attribute": "r", "product.attribute.value": "r",
         "product.template.attribute.line": "r", "product.template.attribute.value": "r",
         "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
-        "stock.quant": "r",
+        "stock.quant": "r", "stock.picking.type": "r", "stock.move.line": "rwcu",
     },
     ERP_MANAGER_GROUP: {
         "ir.model": "rwcu", "ir.model.fields": "rwcu", "ir.model.data": "rwcu", "res.company": "rwcu",
@@ -48,6 +48,22 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "account.move": "rwcu", "account.move.line": "rwcu", "account.partial.reconcile": "rwcu",
         "account.payment": "rwcu", "account.payment.register": "rwc", "account.move.reversal": "rwc",
         "account.tax": "r", "account.journal": "r",
+    },
+    # stock, sale and sale_stock's ir.model.access.csv for the transfer and order models.
+    "stock.group_stock_user": {
+        "stock.picking": "rwcu", "stock.picking.type": "r", "stock.move": "rwc", "stock.move.line": "rwcu",
+        "stock.backorder.confirmation": "rwc", "stock.backorder.confirmation.line": "rwc",
+        "sale.order": "rw", "sale.order.line": "rw",
+    },
+    "stock.group_stock_manager": {
+        "stock.picking": "rwcu", "stock.picking.type": "rwcu", "stock.move": "rwcu", "stock.move.line": "rwcu",
+        "stock.warehouse": "rwcu", "stock.location": "rwcu",
+    },
+    "sales_team.group_sale_salesman": {
+        "sale.order": "rwc", "sale.order.line": "rwcu", "stock.picking": "rwc", "stock.move": "rwc",
+    },
+    "sales_team.group_sale_manager": {
+        "sale.order": "rwcu", "sale.order.line": "rwcu", "stock.picking": "rwcu", "stock.move": "rwcu",
     },
 }
 # The integration user's own group stands for the business groups a real integration user holds
@@ -64,7 +80,11 @@ ACCESS_RIGHTS = {**SHIPPED_ACCESS_RIGHTS, **INTEGRATION_ACCESS_RIGHTS}
 GROUP_DISPLAY_NAMES = {
     "base.group_user": "User types / Internal User", ERP_MANAGER_GROUP: "Administration / Access Rights",
     ADMIN_GROUP: "Administration / Settings", "base.group_partner_manager": "Extra Rights / Contact Creation",
-    "retail_sync.group_integration": "Retail Sync Integration", "account.group_account_invoice": "Invoicing / Billing",
+    "retail_sync.group_integration": "Retail Sync Integration",
+    "stock.group_stock_user": "Inventory / User", "stock.group_stock_manager": "Inventory / Administrator",
+    "sales_team.group_sale_salesman": "Sales / User: Own Documents Only",
+    "sales_team.group_sale_manager": "Sales / Administrator",
+    "account.group_account_invoice": "Invoicing / Billing",
 }
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
 
