@@ -20,7 +20,8 @@ from ..api import records_method
 from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Float, Integer, Many2many, Many2one, Monetary, One2many, Selection
 from ..model import Model
-from .invoice_taxes import line_amounts, round_currency
+from ..taxes import LineInput, compute_document
+from .company_taxes import rounding_settings, tax_specs
 
 MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"), ("out_refund", "Customer Credit Note"),
               ("in_invoice", "Vendor Bill"), ("in_refund", "Vendor Credit Note"), ("out_receipt", "Sales Receipt"),
@@ -149,30 +150,25 @@ class AccountMove(Model):
             move = self._row(move_id)
             if move["state"] != "draft" or move["move_type"] == "entry":
                 continue
-            rounding = self._currency_rounding(move["currency_id"])
             product_rows = self.conn.execute(sa.select(lt).where(
-                lt.c.move_id == move_id, lt.c.display_type == "product")).mappings().all()
+                lt.c.move_id == move_id, lt.c.display_type == "product").order_by(lt.c.sequence, lt.c.id)).mappings().all()
             sign = -1 if move["move_type"] in ("out_invoice", "out_receipt", "in_refund") else 1
-            per_tax: dict[int, float] = {}
-            untaxed = 0.0
-            for row in product_rows:
-                taxes = lines.tax_ids_of(row["id"])
-                amounts = line_amounts(self.env, row["price_unit"], row["quantity"], row["discount"], taxes, rounding)
-                untaxed += amounts.subtotal
-                for tax_id, amount in amounts.taxes.items():
-                    per_tax[tax_id] = per_tax.get(tax_id, 0.0) + amount
+            rounding, method = rounding_settings(self.env, move["company_id"], move["currency_id"])
+            document = compute_document(
+                [LineInput(row["price_unit"], row["quantity"], row["discount"],
+                           tax_specs(self.env, lines.tax_ids_of(row["id"]))) for row in product_rows],
+                rounding, method, self.env.version)
+            for row, amounts in zip(product_rows, document.lines):
                 self.conn.execute(sa.update(lt).where(lt.c.id == row["id"]).values(
-                    price_subtotal=amounts.subtotal, price_total=round_currency(amounts.total, rounding), balance=sign * amounts.subtotal,
-                    amount_currency=sign * amounts.subtotal, debit=max(sign * amounts.subtotal, 0.0),
-                    credit=max(-sign * amounts.subtotal, 0.0), currency_id=move["currency_id"], account_type="income",
-                    partner_id=move["partner_id"]))
+                    price_subtotal=amounts.price_subtotal, price_total=amounts.price_total,
+                    balance=sign * amounts.price_subtotal, amount_currency=sign * amounts.price_subtotal,
+                    debit=max(sign * amounts.price_subtotal, 0.0), credit=max(-sign * amounts.price_subtotal, 0.0),
+                    currency_id=move["currency_id"], account_type="income", partner_id=move["partner_id"]))
             self.conn.execute(sa.delete(lt).where(lt.c.move_id == move_id, lt.c.display_type.in_(("tax", "payment_term"))))
+            per_tax = document.tax_totals
             tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(list(per_tax), ["name"])} \
                 if per_tax else {}
-            per_tax = {tax_id: round_currency(amount, rounding) for tax_id, amount in per_tax.items()}
-            untaxed = round_currency(untaxed, rounding)
-            tax_total = round_currency(sum(per_tax.values()), rounding)
-            total = round_currency(untaxed + tax_total, rounding)
+            untaxed, tax_total, total = document.amount_untaxed, document.amount_tax, document.amount_total
             new_lines = [{"move_id": move_id, "display_type": "tax", "name": tax_names[tax_id], "tax_line_id": tax_id,
                           "balance": sign * amount, "quantity": 1.0, "account_type": "liability_current"}
                          for tax_id, amount in per_tax.items() if amount]

@@ -17,7 +17,7 @@ from ..api import records_method
 from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Many2many, Many2one, Monetary, Selection
 from ..model import Model
-from .invoice_taxes import round_currency
+from ..taxes import round_to
 
 
 def _default_payment_journal(env) -> int | None:
@@ -99,12 +99,12 @@ class AccountPaymentRegister(Model):
             batch["labels"].append(move["payment_reference"] or move["ref"] or move["name"])
         for batch in batches.values():
             batch["communication"] = " ".join(dict.fromkeys(label for label in batch["labels"] if label))
-            batch["residual"] = round_currency(batch["residual"], 0.01)
+            batch["residual"] = round_to(batch["residual"], 0.01)
         return list(batches.values())
 
     def _compute_payment_difference(self, ids):
         t = self.table
-        return {i: round_currency(source - amount, 0.01) for i, source, amount in self.conn.execute(
+        return {i: round_to(source - amount, 0.01) for i, source, amount in self.conn.execute(
             sa.select(t.c.id, t.c.source_amount, t.c.amount).where(t.c.id.in_(ids)))}
 
     @records_method("write")

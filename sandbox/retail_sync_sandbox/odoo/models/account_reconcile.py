@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..exceptions import UserError
 from ..fields import Many2one, Monetary
 from ..model import Model
-from .invoice_taxes import round_currency
+from ..taxes import round_to
 
 RECEIVABLE = "asset_receivable"
 
@@ -49,13 +49,13 @@ class AccountPartialReconcile(Model):
         matched = False
         for debit in debits:
             for credit in credits:
-                amount = round_currency(min(debit[1], credit[1]), rounding)
+                amount = round_to(min(debit[1], credit[1]), rounding)
                 if amount <= 0:
                     continue
                 self.create({"debit_move_id": debit[0], "credit_move_id": credit[0], "amount": amount,
                              "debit_amount_currency": amount, "credit_amount_currency": amount})
-                debit[1] = round_currency(debit[1] - amount, rounding)
-                credit[1] = round_currency(credit[1] - amount, rounding)
+                debit[1] = round_to(debit[1] - amount, rounding)
+                credit[1] = round_to(credit[1] - amount, rounding)
                 matched = True
         for line_id, left in debits:
             self._set_residual(line_id, left)
@@ -107,7 +107,7 @@ class AccountPartialReconcile(Model):
                 payments.refresh_from_move(move_id)
                 continue
             rounding = moves._currency_rounding(move["currency_id"])
-            residual = round_currency(abs(sum(line.amount_residual for line in self._receivable_lines(move_id))),
+            residual = round_to(abs(sum(line.amount_residual for line in self._receivable_lines(move_id))),
                                       rounding)
             sign = 1 if move["move_type"] in ("out_invoice", "out_receipt", "in_refund") else -1
             values = {"amount_residual": residual, "amount_residual_signed": sign * residual,
