@@ -61,6 +61,7 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
     },
     "sales_team.group_sale_salesman": {
         "sale.order": "rwc", "sale.order.line": "rwcu", "stock.picking": "rwc", "stock.move": "rwc",
+        "sale.advance.payment.inv": "rwc", "account.move": "rwc", "account.move.line": "rwc",
     },
     "sales_team.group_sale_manager": {
         "sale.order": "rwcu", "sale.order.line": "rwcu", "stock.picking": "rwcu", "stock.move": "rwcu",

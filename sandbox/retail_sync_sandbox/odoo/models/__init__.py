@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     product_attribute,
     res_lang,
     sale,
+    sale_invoicing,
     stock,
     stock_picking,
     users,

@@ -315,6 +315,14 @@ class AccountMove(Model):
             "date": date or move["date"],
             "invoice_line_ids": lines.copy_commands(move_id)})
 
+    def switch_to_refund(self, move_id: int) -> None:
+        """action_switch_move_type on an invoice with a negative total: a credit note of the opposite quantities."""
+        lines = self.env["account.move.line"].sudo().table
+        self.conn.execute(sa.update(lines).where(lines.c.move_id == move_id, lines.c.display_type == "product")
+                          .values(quantity=-lines.c.quantity))
+        self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(move_type="out_refund"))
+        self.sync_dynamic_lines([move_id])
+
     @records_method("write")
     def js_assign_outstanding_line(self, ids, line_id):
         """Reconcile an outstanding credit (a payment or a credit note's receivable line) with this invoice."""
