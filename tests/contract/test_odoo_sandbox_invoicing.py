@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from .odoo_target import RpcError
+from .sale_fixtures import tax_rounding
 
 
 def rpc_error(call) -> RpcError:
@@ -221,3 +222,16 @@ def test_payment_state_selection_by_version(odoo):
         "payment_state"]["selection"])
     assert {"not_paid", "in_payment", "paid", "partial", "reversed"} <= set(states)
     assert ("blocked" in states) == (odoo.version >= 18)
+
+
+@pytest.mark.parametrize("method", ["round_per_line", "round_globally"])
+def test_invoice_rounds_taxes_as_the_company_says(odoo, world, method):
+    """Odoo's own example: two lines of 21.53 with 21% included. Per line every version gives
+    35.58 + 7.48; globally 17 still does (included taxes are whole cents there), 18+ gives 35.59 + 7.47."""
+    lines = [(0, 0, {"product_id": world["product"], "quantity": 1, "price_unit": 21.53,
+                     "tax_ids": [(6, 0, [world["incl21"]])]}) for _ in range(2)]
+    with tax_rounding(odoo, method):
+        move_id = create_invoice(odoo, world, lines)
+    move = read_move(odoo, move_id, "amount_untaxed", "amount_tax", "amount_total")
+    expected = (35.59, 7.47) if method == "round_globally" and odoo.version >= 18 else (35.58, 7.48)
+    assert (move["amount_untaxed"], move["amount_tax"], move["amount_total"]) == (*expected, 43.06)

@@ -159,6 +159,9 @@ def test_payment_created_directly_and_posted(odoo):
     odoo.call("account.payment", "action_post", [payment])
     [posted] = odoo.call("account.payment", "read", [payment], ["state", "move_id", "is_reconciled"])
     assert posted["state"] == ("posted" if odoo.version == 17 else "in_process") and not posted["is_reconciled"]
+    error = rpc_error(lambda: odoo.call("account.payment", "write", [payment], {"amount": 99.0}))
+    assert error.name == "odoo.exceptions.UserError"
+    assert odoo.call("account.payment", "read", [payment], ["amount"])[0]["amount"] == 15.0
     error = rpc_error(lambda: odoo.call("account.payment", "create", {
         "payment_type": "inbound", "partner_id": partner, "amount": -1.0, "journal_id": journal(odoo, "BNK1")}))
     assert "The payment amount cannot be negative." in str(error)
