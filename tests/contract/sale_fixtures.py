@@ -77,7 +77,9 @@ def read_one(odoo: OdooTarget, model: str, record: int, fields: list[str]) -> di
 @contextlib.contextmanager
 def tax_rounding(odoo: OdooTarget, method: str):
     """The company computes taxes `round_per_line` or `round_globally` inside the block (restored after)."""
-    company = odoo.admin_call("res.company", "search", [], limit=1)[0]
+    # The main company (other tests create companies that may sort first).
+    company = odoo.admin_call("ir.model.data", "search_read", [["module", "=", "base"], ["name", "=", "main_company"]],
+                              ["res_id"])[0]["res_id"]
     before = odoo.admin_call("res.company", "read", [company], ["tax_calculation_rounding_method"])[0][
         "tax_calculation_rounding_method"]
     odoo.admin_call("res.company", "write", [company], {"tax_calculation_rounding_method": method})
