@@ -162,6 +162,10 @@ def test_order_defaults_addresses_pricelist_and_references(odoo):
     assert row["currency_id"][1] == "USD"
     assert (row["client_order_ref"], row["origin"]) == (ref, "shopify-eu")
     assert odoo.call("sale.order", "search", [["client_order_ref", "=", ref]]) == [order]
+    other = make_customer(odoo)
+    odoo.call("sale.order", "write", [order], {"partner_id": other})
+    row = read_one(odoo, "sale.order", order, ["partner_invoice_id", "partner_shipping_id"])
+    assert (row["partner_invoice_id"][0], row["partner_shipping_id"][0]) == (other, other)
 
 
 # ---------------------------------------------------------------- states

@@ -5,8 +5,12 @@ subtotal / tax / total through `taxes.compute_document` (per line or globally as
 invoicing quantities and statuses from the delivered and invoiced quantities.
 
 Version differences: 19 calls the line's taxes `tax_ids` and its unit `product_uom_id` (17/18: `tax_id`,
-`product_uom`). Since 17 an order is never 'done': `locked` says it may no longer change.
-`qty_invoiced` is kept by the invoicing side (account.move lines linked to sale lines).
+`product_uom`). Since 17 an order is never 'done' (odoo/odoo#115871, 16.4): `locked` says it may no longer
+change, in 17 as in 18 and 19.
+
+For the invoicing side: `qty_invoiced` is a plain stored quantity here; whoever posts or cancels invoice
+lines for a sale line writes it (`env["sale.order.line"].sudo().write(ids, {"qty_invoiced": q})`), and
+qty_to_invoice / invoice_status of the line and the order follow (`_recompute`).
 """
 
 from __future__ import annotations
@@ -109,10 +113,10 @@ class SaleOrder(Model):
     def _fill_partner_defaults(self, vals: dict) -> dict:
         """The computes of partner_invoice_id / partner_shipping_id / pricelist_id / currency_id."""
         partner = vals.get("partner_id")
-        if partner and not isinstance(partner, bool):
-            for field, kind in (("partner_invoice_id", "invoice"), ("partner_shipping_id", "delivery")):
+        if isinstance(partner, int) and not isinstance(partner, bool):
+            for field, address in _addresses(self.env, partner).items():
                 if not vals.get(field):
-                    vals[field] = _address_of(self.env, partner, kind)
+                    vals[field] = address
         if not vals.get("pricelist_id"):
             vals["pricelist_id"] = self.env["ir.model.data"].sudo().resolve("product", "list0") or False
         if vals.get("name", "New") in ("New", False, None):
@@ -130,6 +134,9 @@ class SaleOrder(Model):
             states = self.conn.scalars(sa.select(self.table.c.state).where(self.table.c.id.in_(ids)))
             if any(state == "sale" for state in states):
                 raise UserError("You cannot change the pricelist of a confirmed order !")
+        if isinstance(vals, dict) and vals.get("partner_id"):
+            # The addresses are computed from the customer (stored, editable): a new customer brings his own.
+            vals = {**_addresses(self.env, vals["partner_id"]), **vals}
         return super().write(ids, vals)
 
     def _before_unlink(self, ids):
@@ -464,6 +471,11 @@ def _order_invoice_status(state: str, line_statuses: list[str]) -> str:
     if all(s in ("invoiced", "upselling") for s in line_statuses):
         return "upselling"
     return "no"
+
+
+def _addresses(env, partner_id: int) -> dict[str, int]:
+    return {"partner_invoice_id": _address_of(env, partner_id, "invoice"),
+            "partner_shipping_id": _address_of(env, partner_id, "delivery")}
 
 
 def _address_of(env, partner_id: int, kind: str) -> int:
