@@ -18,6 +18,7 @@ import pytest
 
 from .odoo_target import RpcError
 from .sale_fixtures import (
+    main_company,
     make_customer,
     make_order,
     make_product,
@@ -283,7 +284,7 @@ def test_a_tax_without_its_own_setting_follows_the_company(odoo):
     if odoo.version == 17:
         assert "account_price_include" not in odoo.admin_call("res.company", "fields_get", [])
         return
-    company = odoo.admin_call("res.company", "search", [], limit=1)[0]
+    company = main_company(odoo)
     odoo.admin_call("res.company", "write", [company], {"account_price_include": "tax_included"})
     try:
         order = make_order(odoo, [{"product_id": product}])
