@@ -74,12 +74,16 @@ def read_one(odoo: OdooTarget, model: str, record: int, fields: list[str]) -> di
     return odoo.call(model, "read", [record], fields)[0]
 
 
+def main_company(odoo: OdooTarget) -> int:
+    """The company orders are made in (other tests create more companies: the first by name may be another)."""
+    return odoo.admin_call("ir.model.data", "search_read", [["module", "=", "base"], ["name", "=", "main_company"]],
+                           ["res_id"])[0]["res_id"]
+
+
 @contextlib.contextmanager
 def tax_rounding(odoo: OdooTarget, method: str):
     """The company computes taxes `round_per_line` or `round_globally` inside the block (restored after)."""
-    # The main company (other tests create companies that may sort first).
-    company = odoo.admin_call("ir.model.data", "search_read", [["module", "=", "base"], ["name", "=", "main_company"]],
-                              ["res_id"])[0]["res_id"]
+    company = main_company(odoo)
     before = odoo.admin_call("res.company", "read", [company], ["tax_calculation_rounding_method"])[0][
         "tax_calculation_rounding_method"]
     odoo.admin_call("res.company", "write", [company], {"tax_calculation_rounding_method": method})

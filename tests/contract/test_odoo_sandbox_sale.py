@@ -18,6 +18,7 @@ import pytest
 
 from .odoo_target import RpcError
 from .sale_fixtures import (
+    main_company,
     make_customer,
     make_order,
     make_product,
@@ -162,6 +163,10 @@ def test_order_defaults_addresses_pricelist_and_references(odoo):
     assert row["currency_id"][1] == "USD"
     assert (row["client_order_ref"], row["origin"]) == (ref, "shopify-eu")
     assert odoo.call("sale.order", "search", [["client_order_ref", "=", ref]]) == [order]
+    other = make_customer(odoo)
+    odoo.call("sale.order", "write", [order], {"partner_id": other})
+    row = read_one(odoo, "sale.order", order, ["partner_invoice_id", "partner_shipping_id"])
+    assert (row["partner_invoice_id"][0], row["partner_shipping_id"][0]) == (other, other)
 
 
 # ---------------------------------------------------------------- states
@@ -266,3 +271,23 @@ def test_an_internal_user_outside_sales_cannot_read_orders(odoo):
     assert error.name == "odoo.exceptions.AccessError"
     assert str(error).startswith("You are not allowed to access 'Sales Order' (sale.order) records.")
     assert "Sales / User: Own Documents Only" in str(error)
+
+
+def test_a_tax_without_its_own_setting_follows_the_company(odoo):
+    """17 keeps inclusion on the tax (`price_include`, default excluded); 18 moved the default to the company
+    (`account_price_include`), a tax without `price_include_override` following it."""
+    tax = odoo.admin_call("account.tax", "create", {"name": f"21% {uuid.uuid4().hex[:6]}", "amount": 21.0,
+                                                    "type_tax_use": "sale"})
+    product = make_product(odoo, price=121.0, taxes=[tax], storable=False)
+    order = make_order(odoo, [{"product_id": product}])
+    assert amounts(odoo, order) == (121.0, 25.41, 146.41)
+    if odoo.version == 17:
+        assert "account_price_include" not in odoo.admin_call("res.company", "fields_get", [])
+        return
+    company = main_company(odoo)
+    odoo.admin_call("res.company", "write", [company], {"account_price_include": "tax_included"})
+    try:
+        order = make_order(odoo, [{"product_id": product}])
+        assert amounts(odoo, order) == (100.0, 21.0, 121.0)
+    finally:
+        odoo.admin_call("res.company", "write", [company], {"account_price_include": "tax_excluded"})

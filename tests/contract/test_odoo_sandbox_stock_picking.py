@@ -195,3 +195,25 @@ def test_a_done_transfer_cannot_be_cancelled(odoo):
         odoo.call("stock.picking", "action_cancel", [picking])
     assert "You cannot cancel a stock move that has been set to 'Done'." in str(info.value)
     assert read_one(odoo, "stock.picking", picking, ["state"])["state"] == "done"
+
+
+def test_quantities_are_quantity_and_picked_since_17(odoo):
+    moves = odoo.call("stock.move", "fields_get", [], attributes=["type"])
+    lines = odoo.call("stock.move.line", "fields_get", [], attributes=["type"])
+    assert (moves["quantity"]["type"], moves["picked"]["type"]) == ("float", "boolean")
+    assert (lines["quantity"]["type"], lines["picked"]["type"]) == ("float", "boolean")
+    assert not {"quantity_done", "reserved_availability"} & set(moves)
+    assert not {"qty_done", "reserved_uom_qty"} & set(lines)
+
+
+def test_an_empty_transfer_cannot_be_validated(odoo):
+    out_type = odoo.call("ir.model.data", "search_read", [["module", "=", "stock"], ["name", "=", "picking_type_out"]],
+                         ["res_id"])[0]["res_id"]
+    picking = odoo.call("stock.picking", "create", {"picking_type_id": out_type})
+    row = read_one(odoo, "stock.picking", picking, ["state", "location_id", "location_dest_id", "name"])
+    assert row["state"] == "draft" and row["location_id"] and row["location_dest_id"]
+    with pytest.raises(RpcError) as info:
+        odoo.call("stock.picking", "button_validate", [picking])
+    expected = ("Please add some items to move." if odoo.version == 17 else
+                "You can’t validate an empty transfer. Please add some products to move before proceeding.")
+    assert expected in str(info.value)

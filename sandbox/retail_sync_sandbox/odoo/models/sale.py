@@ -5,8 +5,12 @@ subtotal / tax / total through `taxes.compute_document` (per line or globally as
 invoicing quantities and statuses from the delivered and invoiced quantities.
 
 Version differences: 19 calls the line's taxes `tax_ids` and its unit `product_uom_id` (17/18: `tax_id`,
-`product_uom`). Since 17 an order is never 'done': `locked` says it may no longer change.
-`qty_invoiced` is kept by the invoicing side (account.move lines linked to sale lines).
+`product_uom`). Since 17 an order is never 'done' (odoo/odoo#115871, 16.4): `locked` says it may no longer
+change, in 17 as in 18 and 19.
+
+For the invoicing side: `qty_invoiced` is a plain stored quantity here; whoever posts or cancels invoice
+lines for a sale line writes it (`env["sale.order.line"].sudo().write(ids, {"qty_invoiced": q})`), and
+qty_to_invoice / invoice_status of the line and the order follow (`_recompute`).
 """
 
 from __future__ import annotations
@@ -48,10 +52,14 @@ def uom_field(version: int) -> str:
     return "product_uom_id" if version >= 19 else "product_uom"
 
 
-def is_goods(env, product_id: int) -> bool:
+def _goods(env, product_ids: set[int]) -> set[int]:
     """What sale_stock procures: 17's consu/product types, 18+'s consu (goods, stored or not)."""
-    row = env["product.product"].sudo().read([product_id], ["type"], load=None)[0]
-    return row["type"] in (("consu", "product") if env.version == 17 else ("consu",))
+    if not product_ids:
+        return set()
+    products, templates = env["product.product"].table, env["product.template"].table
+    kinds = ("consu", "product") if env.version == 17 else ("consu",)
+    return set(env.conn.scalars(sa.select(products.c.id).join(templates, templates.c.id == products.c.product_tmpl_id)
+                                .where(products.c.id.in_(product_ids), templates.c.type.in_(kinds))))
 
 
 class ProductTemplateInvoicePolicy(Model):
@@ -102,17 +110,25 @@ class SaleOrder(Model):
         if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
             return super().create(vals_list)
         prepared = [self._fill_partner_defaults(dict(vals)) for vals in items]
-        # The lines are created inside the order's create: total them once at the end, not once per line.
-        ids = super(SaleOrder, self.with_context(sale_defer_totals=True)).create(prepared)
+        # New lines ((0, 0, vals) commands) are created in one batch for all the orders, after them, and the
+        # orders totalled once at the end rather than once per line.
+        new_lines = [vals.pop("order_line") if _only_creates(vals.get("order_line")) else [] for vals in prepared]
+        deferred = self.with_context(sale_defer_totals=True)
+        ids = super(SaleOrder, deferred).create(prepared)
+        line_vals = [{**command[2], "order_id": order_id} for order_id, commands in zip(ids, new_lines)
+                     for command in commands]
+        if line_vals:
+            deferred.env["sale.order.line"].sudo().create(line_vals)
+        self._recompute(ids)
         return ids[0] if single else ids
 
     def _fill_partner_defaults(self, vals: dict) -> dict:
         """The computes of partner_invoice_id / partner_shipping_id / pricelist_id / currency_id."""
         partner = vals.get("partner_id")
-        if partner and not isinstance(partner, bool):
-            for field, kind in (("partner_invoice_id", "invoice"), ("partner_shipping_id", "delivery")):
+        if isinstance(partner, int) and not isinstance(partner, bool):
+            for field, address in _addresses(self.env, partner).items():
                 if not vals.get(field):
-                    vals[field] = _address_of(self.env, partner, kind)
+                    vals[field] = address
         if not vals.get("pricelist_id"):
             vals["pricelist_id"] = self.env["ir.model.data"].sudo().resolve("product", "list0") or False
         if vals.get("name", "New") in ("New", False, None):
@@ -130,6 +146,9 @@ class SaleOrder(Model):
             states = self.conn.scalars(sa.select(self.table.c.state).where(self.table.c.id.in_(ids)))
             if any(state == "sale" for state in states):
                 raise UserError("You cannot change the pricelist of a confirmed order !")
+        if isinstance(vals, dict) and vals.get("partner_id"):
+            # The addresses are computed from the customer (stored, editable): a new customer brings his own.
+            vals = {**_addresses(self.env, vals["partner_id"]), **vals}
         return super().write(ids, vals)
 
     def _before_unlink(self, ids):
@@ -140,6 +159,8 @@ class SaleOrder(Model):
     # ------------------------------------------------------------ computes
     def _recompute(self, ids):
         """Everything stored that depends on the order and its lines, for these orders."""
+        if self.env.context.get("sale_defer_totals"):
+            return  # create() totals the orders once their lines exist
         t = self.table
         lines = self.env["sale.order.line"].sudo()
         lt = lines.table
@@ -285,26 +306,23 @@ class SaleOrderLine(Model):
     # ------------------------------------------------------------ create / write / unlink
     def _prepare_create(self, vals_list):
         vals_list = [dict(vals) for vals in vals_list]
+        products = {vals["product_id"] for vals in vals_list if not vals.get("display_type")
+                    and isinstance(vals.get("product_id"), int) and not isinstance(vals.get("product_id"), bool)}
+        info = _product_defaults(self.env, sorted(products))
+        uom, taxes = uom_field(self.env.version), tax_field(self.env.version)
         for vals in vals_list:
-            product = vals.get("product_id")
-            if vals.get("display_type") or not isinstance(product, int) or isinstance(product, bool):
-                continue
             # The computes Odoo runs when only the product is given (name, unit, price, taxes).
-            read = self.env["product.product"].sudo().read([product], ["display_name", "uom_id", "lst_price",
-                                                                       "taxes_id", "description_sale"], load=None)
-            if not read:
+            defaults = info.get(vals.get("product_id")) if not vals.get("display_type") else None
+            if defaults is None:
                 continue
-            info = read[0]
             if not vals.get("name"):
-                vals["name"] = info["display_name"] + (f"\n{info['description_sale']}" if info["description_sale"] else "")
-            uom = uom_field(self.env.version)
+                vals["name"] = defaults["name"]
             if not vals.get(uom):
-                vals[uom] = info["uom_id"]
-            if "price_unit" not in vals or vals.get("price_unit") is None:
-                vals["price_unit"] = info["lst_price"]
-            taxes = tax_field(self.env.version)
+                vals[uom] = defaults["uom_id"]
+            if vals.get("price_unit") is None:
+                vals["price_unit"] = defaults["list_price"]
             if taxes not in vals:
-                vals[taxes] = [(6, 0, info["taxes_id"])]
+                vals[taxes] = [(6, 0, defaults["taxes"])]
         return super()._prepare_create(vals_list)
 
     def create(self, vals_list):
@@ -380,8 +398,11 @@ class SaleOrderLine(Model):
         by_id = {r.id: r for r in rows}
         accountable = [i for i in ids if by_id[i].display_type is None]
         tax_links = self._x2many_ids(self.spec.fields[tax_field(self.env.version)], accountable)
+        specs = {spec.id: spec for spec in tax_specs(self.env, sorted({t for ts in tax_links.values() for t in ts}))}
+        # Each line's taxes in the order Odoo applies them (tax_specs sorts by sequence, then id).
+        order = list(specs)
         inputs = [LineInput(by_id[i].price_unit or 0.0, by_id[i].product_uom_qty or 0.0, by_id[i].discount or 0.0,
-                            tax_specs(self.env, tax_links.get(i, []))) for i in accountable]
+                            [specs[t] for t in sorted(tax_links.get(i, []), key=order.index)]) for i in accountable]
         rounding, method = rounding_settings(self.env, company_id, currency_id)
         result = compute_document(inputs, rounding, method, self.env.version)
         updates = [{"b_id": i, "price_subtotal": a.price_subtotal, "price_tax": a.price_tax, "price_total": a.price_total}
@@ -441,8 +462,9 @@ class SaleOrderLine(Model):
                                            t.c.state, t.c.display_type, t.c[uom_field(self.env.version)].label("uom"))
                                  .where(t.c.id.in_(ids)).order_by(t.c.sequence, t.c.id)).all()
         needs: dict[int, list[tuple]] = {}
+        goods = _goods(self.env, {r.product_id for r in rows if r.product_id})
         for r in rows:
-            if r.state != "sale" or r.display_type or not r.product_id or not is_goods(self.env, r.product_id):
+            if r.state != "sale" or r.display_type or r.product_id not in goods:
                 continue
             moved = self.conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(moves.c.product_uom_qty), 0.0)).where(
                 moves.c.sale_line_id == r.id, moves.c.state != "cancel")) or 0.0
@@ -451,6 +473,30 @@ class SaleOrderLine(Model):
                 needs.setdefault(r.order_id, []).append((r, missing))
         for order_id, lines in needs.items():
             self.env["stock.picking"].sudo().deliver_sale_lines(order_id, lines)
+
+
+def _only_creates(commands) -> bool:
+    return (isinstance(commands, (list, tuple)) and bool(commands)
+            and all(isinstance(c, (list, tuple)) and len(c) == 3 and c[0] == 0 and isinstance(c[2], dict)
+                    for c in commands))
+
+
+def _product_defaults(env, product_ids: list[int]) -> dict[int, dict]:
+    """For each product: the line description (display name and sales description), unit, sales price and
+    customer taxes, in three queries whatever the number of products."""
+    if not product_ids:
+        return {}
+    products, templates = env["product.product"].table, env["product.template"].table
+    rows = env.conn.execute(sa.select(products.c.id, products.c.product_tmpl_id, templates.c.description_sale,
+                                      templates.c.uom_id, templates.c.list_price)
+                            .join(templates, templates.c.id == products.c.product_tmpl_id)
+                            .where(products.c.id.in_(product_ids))).all()
+    names = env["product.product"].sudo()._display_names([r.id for r in rows])
+    taxes = env["product.template"].sudo()._x2many_ids(env["product.template"].spec.fields["taxes_id"],
+                                                        sorted({r.product_tmpl_id for r in rows}))
+    return {r.id: {"name": names[r.id] + (f"\n{r.description_sale}" if r.description_sale else ""),
+                   "uom_id": r.uom_id, "list_price": r.list_price or 0.0, "taxes": taxes.get(r.product_tmpl_id, [])}
+            for r in rows}
 
 
 def _order_invoice_status(state: str, line_statuses: list[str]) -> str:
@@ -464,6 +510,11 @@ def _order_invoice_status(state: str, line_statuses: list[str]) -> str:
     if all(s in ("invoiced", "upselling") for s in line_statuses):
         return "upselling"
     return "no"
+
+
+def _addresses(env, partner_id: int) -> dict[str, int]:
+    return {"partner_invoice_id": _address_of(env, partner_id, "invoice"),
+            "partner_shipping_id": _address_of(env, partner_id, "delivery")}
 
 
 def _address_of(env, partner_id: int, kind: str) -> int:
