@@ -156,10 +156,17 @@ def test_payment_created_directly_and_posted(odoo):
                                                       "partner_id": partner, "amount": 15.0,
                                                       "journal_id": journal(odoo, "BNK1")})
     assert odoo.call("account.payment", "read", [payment], ["state"])[0]["state"] == "draft"
+    draft = odoo.call("account.payment", "create", {"payment_type": "inbound", "partner_id": partner, "amount": 1.0,
+                                                    "journal_id": journal(odoo, "BNK1")})
+    draft_move = odoo.call("account.payment", "read", [draft], ["move_id"], load=None)[0]["move_id"]
+    odoo.call("account.payment", "unlink", [draft])
+    assert odoo.call("account.move", "search", [["id", "=", draft_move]]) == []
     odoo.call("account.payment", "action_post", [payment])
     [posted] = odoo.call("account.payment", "read", [payment], ["state", "move_id", "is_reconciled"])
     assert posted["state"] == ("posted" if odoo.version == 17 else "in_process") and not posted["is_reconciled"]
     error = rpc_error(lambda: odoo.call("account.payment", "write", [payment], {"amount": 99.0}))
+    assert error.name == "odoo.exceptions.UserError"
+    error = rpc_error(lambda: odoo.call("account.payment", "unlink", [payment]))
     assert error.name == "odoo.exceptions.UserError"
     assert odoo.call("account.payment", "read", [payment], ["amount"])[0]["amount"] == 15.0
     error = rpc_error(lambda: odoo.call("account.payment", "create", {

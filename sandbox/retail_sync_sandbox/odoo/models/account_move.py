@@ -173,8 +173,9 @@ class AccountMove(Model):
                           "balance": sign * amount, "quantity": 1.0, "account_type": "liability_current"}
                          for tax_id, amount in per_tax.items() if amount]
             if product_rows:
-                new_lines.append({"move_id": move_id, "display_type": "payment_term", "name": move["payment_reference"]
-                                  or move["name"] if move["name"] != "/" else "", "balance": -sign * total,
+                label = move["payment_reference"] or (move["name"] if move["name"] != "/" else "")
+                new_lines.append({"move_id": move_id, "display_type": "payment_term", "name": label,
+                                  "balance": -sign * total,
                                   "amount_residual": -sign * total, "quantity": 1.0,
                                   "account_type": "asset_receivable"})
             for vals in new_lines:

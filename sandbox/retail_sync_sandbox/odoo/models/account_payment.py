@@ -112,6 +112,19 @@ class AccountPayment(Model):
              "credit": max(amount, 0.0), "account_type": "asset_receivable", "amount_residual": -amount},
         ])
 
+    def unlink(self, ids):
+        """A payment goes with its journal entry; one posted once stays (the entry refuses to go)."""
+        ids = self.ids_arg(ids)
+        if self.env.context.get("unlinking_payment_moves"):
+            return super().unlink(ids)  # the entries' deletion cascading back here
+        self.ensure_exist(ids)
+        moves = list(self.conn.scalars(sa.select(self.table.c.move_id).where(
+            self.table.c.id.in_(ids), self.table.c.move_id.is_not(None))))
+        if moves:
+            self.env["account.move"].sudo().with_context(unlinking_payment_moves=True).unlink(moves)
+        left = self._existing(ids)
+        return super().unlink([i for i in ids if i in left])
+
     # ------------------------------------------------------------ state
     @records_method("write")
     def action_post(self, ids):

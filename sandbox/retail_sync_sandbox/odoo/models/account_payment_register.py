@@ -99,13 +99,15 @@ class AccountPaymentRegister(Model):
             batch["labels"].append(move["payment_reference"] or move["ref"] or move["name"])
         for batch in batches.values():
             batch["communication"] = " ".join(dict.fromkeys(label for label in batch["labels"] if label))
-            batch["residual"] = round_to(batch["residual"], 0.01)
+            batch["residual"] = round_to(batch["residual"], moves._currency_rounding(batch["currency_id"]))
         return list(batches.values())
 
     def _compute_payment_difference(self, ids):
         t = self.table
-        return {i: round_to(source - amount, 0.01) for i, source, amount in self.conn.execute(
-            sa.select(t.c.id, t.c.source_amount, t.c.amount).where(t.c.id.in_(ids)))}
+        moves = self.env["account.move"].sudo()
+        return {i: round_to(source - amount, moves._currency_rounding(currency) if currency else 0.01)
+                for i, source, amount, currency in self.conn.execute(
+                    sa.select(t.c.id, t.c.source_amount, t.c.amount, t.c.currency_id).where(t.c.id.in_(ids)))}
 
     @records_method("write")
     def action_create_payments(self, ids):
