@@ -69,7 +69,8 @@ class AccountMoveLineSaleLinks(Model):
 
 
 class AccountMoveSaleLinks(Model):
-    """Every change that can move an invoiced quantity refreshes the order lines it touches."""
+    """Every change that can move an invoiced quantity refreshes the order lines it touches (posting cannot:
+    drafts count already)."""
 
     _inherit = "account.move"
 
@@ -85,10 +86,6 @@ class AccountMoveSaleLinks(Model):
 
     def _recompute(self, ids):
         super()._recompute(ids)
-        self._refresh_sales(ids)
-
-    def post(self, ids):
-        super().post(ids)
         self._refresh_sales(ids)
 
     def button_cancel(self, ids):
