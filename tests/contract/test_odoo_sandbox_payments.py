@@ -80,6 +80,14 @@ def test_full_payment_in_a_gateway_journal(odoo, invoice):
     # the gateway's payout has not reached the bank yet: in payment, not paid
     assert payment["state"] == ("posted" if odoo.version == 17 else "in_process")
     assert state_of(odoo, invoice) == {"id": invoice, "payment_state": "in_payment", "amount_residual": 0.0}
+    # the payment's entry points back at it: 17 `payment_id`; 18+ `origin_payment_id`, and the invoice
+    # lists its payments in `matched_payment_ids`
+    move = odoo.call("account.payment", "read", [action["res_id"]], ["move_id"], load=None)[0]["move_id"]
+    link = "payment_id" if odoo.version == 17 else "origin_payment_id"
+    assert odoo.call("account.move", "read", [move], [link], load=None)[0][link] == action["res_id"]
+    if odoo.version >= 18:
+        assert odoo.call("account.move", "read", [invoice], ["matched_payment_ids"])[0]["matched_payment_ids"] == [
+            action["res_id"]]
 
 
 def test_full_payment_in_cash_is_paid(odoo, invoice):

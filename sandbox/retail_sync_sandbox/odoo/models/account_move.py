@@ -93,6 +93,9 @@ class AccountMove(Model):
     posted_before = Boolean("Posted Before", readonly=True, default=False)
     auto_post = Selection([("no", "No"), ("at_date", "At Date"), ("monthly", "Monthly"), ("quarterly", "Quarterly"),
                            ("yearly", "Yearly")], "Auto-post", default="no")
+    # The payment whose journal entry this is: 17 names it payment_id (the payment _inherits the move).
+    payment_id = Many2one("account.payment", "Payment", index=True, versions=(17,))
+    origin_payment_id = Many2one("account.payment", "Payment", index=True, versions=(18, 19))
     # 18 keeps the payments registered on an invoice (in process or not) on the invoice itself.
     matched_payment_ids = Many2many("account.payment", "account_move__account_payment", "invoice_id", "payment_id",
                                     "Matched Payments", versions=(18, 19))

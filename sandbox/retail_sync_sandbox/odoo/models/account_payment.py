@@ -82,6 +82,8 @@ class AccountPayment(Model):
                                     "partner_id": row["partner_id"], "currency_id": row["currency_id"],
                                     "ref": row["ref" if self.env.version == 17 else "memo"]})
             self.conn.execute(sa.update(self.table).where(self.table.c.id == payment_id).values(move_id=move_id))
+            link = "payment_id" if self.env.version == 17 else "origin_payment_id"
+            self.conn.execute(sa.update(moves.table).where(moves.table.c.id == move_id).values({link: payment_id}))
             self._write_move_lines(payment_id)
 
     def _after_write(self, ids, vals):
