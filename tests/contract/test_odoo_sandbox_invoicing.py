@@ -232,6 +232,8 @@ def test_invoice_rounds_taxes_as_the_company_says(odoo, world, method):
                      "tax_ids": [(6, 0, [world["incl21"]])]}) for _ in range(2)]
     with tax_rounding(odoo, method):
         move_id = create_invoice(odoo, world, lines)
-    move = read_move(odoo, move_id, "amount_untaxed", "amount_tax", "amount_total")
+    move = read_move(odoo, move_id, "amount_untaxed", "amount_tax", "amount_total", "line_ids")
     expected = (35.59, 7.47) if method == "round_globally" and odoo.version >= 18 else (35.58, 7.48)
     assert (move["amount_untaxed"], move["amount_tax"], move["amount_total"]) == (*expected, 43.06)
+    items = odoo.call("account.move.line", "read", move["line_ids"], ["debit", "credit"])
+    assert round(sum(i["debit"] for i in items), 2) == round(sum(i["credit"] for i in items), 2) == 43.06

@@ -20,7 +20,7 @@ from ..api import records_method
 from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Float, Integer, Many2many, Many2one, Monetary, One2many, Selection
 from ..model import Model
-from ..taxes import LineInput, compute_document
+from ..taxes import LineInput, compute_document, round_to
 from .company_taxes import rounding_settings, tax_specs
 
 MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"), ("out_refund", "Customer Credit Note"),
@@ -167,6 +167,14 @@ class AccountMove(Model):
                     balance=sign * amounts.price_subtotal, amount_currency=sign * amounts.price_subtotal,
                     debit=max(sign * amounts.price_subtotal, 0.0), credit=max(-sign * amounts.price_subtotal, 0.0),
                     currency_id=move["currency_id"], account_type="income", partner_id=move["partner_id"]))
+            delta = round_to(document.amount_untaxed - sum(a.price_subtotal for a in document.lines), rounding)
+            if delta and product_rows:
+                # 18+ rounding globally: the document's untaxed amount is not the sum of the rounded lines;
+                # the difference goes to a line's balance so the entry stays balanced.
+                last = product_rows[-1]["id"]
+                balance = sign * (document.lines[-1].price_subtotal + delta)
+                self.conn.execute(sa.update(lt).where(lt.c.id == last).values(
+                    balance=balance, amount_currency=balance, debit=max(balance, 0.0), credit=max(-balance, 0.0)))
             self.conn.execute(sa.delete(lt).where(lt.c.move_id == move_id, lt.c.display_type.in_(("tax", "payment_term"))))
             per_tax = document.tax_totals
             tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(list(per_tax), ["name"])} \
