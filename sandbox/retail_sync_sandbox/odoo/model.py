@@ -34,7 +34,8 @@ RESTRICTED_DELETE = (
 
 
 # Odoo's implied_ids for the groups the sandbox knows: a manager is also a user.
-IMPLIED_GROUPS = {"stock.group_stock_manager": {"stock.group_stock_user"}}
+IMPLIED_GROUPS = {"stock.group_stock_manager": {"stock.group_stock_user"},
+                  "sales_team.group_sale_manager": {"sales_team.group_sale_salesman"}}
 
 
 def has_group(env, group: str) -> bool:

@@ -36,13 +36,36 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "product.pricelist.item": "r", "product.attribute": "r", "product.attribute.value": "r",
         "product.template.attribute.line": "r", "product.template.attribute.value": "r",
         "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
-        "stock.quant": "r",
+        "stock.quant": "r", "stock.picking.type": "r", "stock.move.line": "rwcu",
     },
     ERP_MANAGER_GROUP: {
         "ir.model": "rwcu", "ir.model.fields": "rwcu", "ir.model.data": "rwcu", "res.company": "rwcu",
         "res.groups": "rwcu", "res.users": "rwcu",
     },
     "base.group_partner_manager": {"res.partner": "rwcu", "res.country": "rwcu", "res.country.state": "rwcu"},
+    # account/security/ir.model.access.csv: Billing may invoice, pay and reverse (wizards without delete).
+    "account.group_account_invoice": {
+        "account.move": "rwcu", "account.move.line": "rwcu", "account.partial.reconcile": "rwcu",
+        "account.payment": "rwcu", "account.payment.register": "rwc", "account.move.reversal": "rwc",
+        "account.tax": "r", "account.journal": "r",
+    },
+    # stock, sale and sale_stock's ir.model.access.csv for the transfer and order models.
+    "stock.group_stock_user": {
+        "stock.picking": "rwcu", "stock.picking.type": "r", "stock.move": "rwc", "stock.move.line": "rwcu",
+        "stock.backorder.confirmation": "rwc", "stock.backorder.confirmation.line": "rwc",
+        "sale.order": "rw", "sale.order.line": "rw",
+    },
+    "stock.group_stock_manager": {
+        "stock.picking": "rwcu", "stock.picking.type": "rwcu", "stock.move": "rwcu", "stock.move.line": "rwcu",
+        "stock.warehouse": "rwcu", "stock.location": "rwcu",
+    },
+    "sales_team.group_sale_salesman": {
+        "sale.order": "rwc", "sale.order.line": "rwcu", "stock.picking": "rwc", "stock.move": "rwc",
+        "sale.advance.payment.inv": "rwc", "account.move": "rwc", "account.move.line": "rwc",
+    },
+    "sales_team.group_sale_manager": {
+        "sale.order": "rwcu", "sale.order.line": "rwcu", "stock.picking": "rwcu", "stock.move": "rwcu",
+    },
 }
 # The integration user's own group stands for the business groups a real integration user holds
 # (product and inventory managers): what retail-sync's flows need, and never ir.model.data write.
@@ -59,6 +82,10 @@ GROUP_DISPLAY_NAMES = {
     "base.group_user": "User types / Internal User", ERP_MANAGER_GROUP: "Administration / Access Rights",
     ADMIN_GROUP: "Administration / Settings", "base.group_partner_manager": "Extra Rights / Contact Creation",
     "retail_sync.group_integration": "Retail Sync Integration",
+    "stock.group_stock_user": "Inventory / User", "stock.group_stock_manager": "Inventory / Administrator",
+    "sales_team.group_sale_salesman": "Sales / User: Own Documents Only",
+    "sales_team.group_sale_manager": "Sales / Administrator",
+    "account.group_account_invoice": "Invoicing / Billing",
 }
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
 

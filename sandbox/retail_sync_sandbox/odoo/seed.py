@@ -75,7 +75,10 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
         ("base.group_user", "Internal User"), ("base.group_erp_manager", "Access Rights"),
         ("base.group_system", "Settings"),
         ("retail_sync.group_integration", "Retail Sync Integration"),
-        ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"))}
+        ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"),
+        ("account.group_account_invoice", "Billing"),
+        ("sales_team.group_sale_salesman", "User: Own Documents Only"),
+        ("sales_team.group_sale_manager", "Administrator"))}
     group_field = "groups_id" if env.version < 19 else "group_ids"
     make(env, "base.user_root", "res.users",
          {"name": "OdooBot", "login": "__system__", "active": False, group_field: [(6, 0, list(groups.values()))]})
@@ -111,8 +114,9 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
     make(env, "stock.stock_location_inventory", "stock.location",
          {"name": "Inventory adjustment", "usage": "inventory", "location_id": virtual})
     warehouse = make(env, "stock.warehouse0", "stock.warehouse", {"name": "My Company", "code": "WH"})
-    row = env["stock.warehouse"].read([warehouse], ["lot_stock_id"], load=None)[0]
+    row = env["stock.warehouse"].read([warehouse], ["lot_stock_id", "out_type_id"], load=None)[0]
     xmlid(env, "stock.stock_location_stock", "stock.location", row["lot_stock_id"])
+    xmlid(env, "stock.picking_type_out", "stock.picking.type", row["out_type_id"])
 
 
 def seed_demo(env: Env, creds: SeedCredentials) -> None:
@@ -131,6 +135,8 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
             ("retail_sync.journal_sale", "Customer Invoices", "INV", "sale", None),
             ("retail_sync.journal_bank", "Bank", "BNK1", "bank", None),
             ("retail_sync.journal_stripe", "Stripe", "STRP", "bank", eur),
+            ("retail_sync.journal_shopify_payments", "Shopify Payments", "SHPAY", "bank", None),
+            ("retail_sync.journal_paypal", "PayPal", "PYPL", "bank", None),
             ("retail_sync.journal_cash", "Cash", "CSH1", "cash", None)):
         make(env, full, "account.journal", {"name": name, "code": code, "type": kind, "currency_id": currency})
     included = {"price_include": True} if env.version == 17 else {"price_include_override": "tax_included"}
@@ -149,7 +155,8 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
     xmlid(env, "retail_sync.product_shipping", "product.product", variant)
     make(env, "retail_sync.pricelist_usd", "product.pricelist", {"name": "USD", "currency_id": resolve("base", "USD")})
     groups = [resolve("base", "group_user"), resolve("retail_sync", "group_integration"),
-              resolve("stock", "group_stock_user")]
+              resolve("stock", "group_stock_user"), resolve("sales_team", "group_sale_salesman"),
+              resolve("account", "group_account_invoice")]
     group_field = "groups_id" if env.version < 19 else "group_ids"
     user = make(env, "retail_sync.user_integration", "res.users",
                 {"name": "Retail Sync Integration", "login": creds.integration_login,

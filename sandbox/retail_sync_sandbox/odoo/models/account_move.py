@@ -1,0 +1,451 @@
+"""Invoices, credit notes and journal entries (account.move) with their journal items.
+
+As in Odoo 16+, a move keeps every journal item in `line_ids`: the product lines a caller writes
+(`invoice_line_ids`), and the tax lines and the receivable (`payment_term`) line the move derives from
+them while it is a draft. Posting gives the move its name from the journal's sequence; what is left to
+pay (`amount_residual`, `payment_state`) follows the receivable line's reconciliations
+(account.partial.reconcile) with payments and credit notes.
+
+The sandbox has no chart of accounts and no currency rates: a line's balance is its amount in the
+move's currency, and the receivable line stands for the partner's receivable account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ..api import records_method
+from ..exceptions import UserError
+from ..fields import Boolean, Char, Date, Float, Integer, Many2many, Many2one, Monetary, One2many, Selection
+from ..model import Model
+from ..taxes import LineInput, compute_document, round_to
+from .company_taxes import rounding_settings, tax_specs
+
+MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"), ("out_refund", "Customer Credit Note"),
+              ("in_invoice", "Vendor Bill"), ("in_refund", "Vendor Credit Note"), ("out_receipt", "Sales Receipt"),
+              ("in_receipt", "Purchase Receipt")]
+SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+
+
+def payment_states(version: int) -> list[tuple[str, str]]:
+    """PAYMENT_STATE_SELECTION; 18 added `blocked`."""
+    states = [("not_paid", "Not Paid"), ("in_payment", "In Payment"), ("paid", "Paid"), ("partial", "Partially Paid"),
+              ("reversed", "Reversed")]
+    if version >= 18:
+        states.append(("blocked", "Blocked"))
+    return [*states, ("invoicing_legacy", "Invoicing App Legacy")]
+
+
+def _sale_journal(env) -> int | None:
+    journals = env["account.journal"].sudo()
+    found = journals.search([("type", "=", "sale")], limit=1)
+    return found[0] if found else None
+
+
+def _default_journal(env) -> int | None:
+    """_search_default_journal: a sale journal for customer documents, a miscellaneous one otherwise."""
+    move_type = env.context.get("default_move_type", "entry")
+    journals = env["account.journal"].sudo()
+    found = journals.search([("type", "=", "sale" if move_type in SALE_TYPES else "general")], limit=1)
+    return found[0] if found else _sale_journal(env)
+
+
+def _company_currency(env) -> int:
+    return env["res.company"].sudo().read([1], ["currency_id"], load=None)[0]["currency_id"]
+
+
+class AccountMove(Model):
+    _name = "account.move"
+    _description = "Journal Entry"
+    _order = "date desc, name desc, invoice_date desc, id desc"
+
+    name = Char("Number", default="/", index=True)
+    ref = Char("Reference")
+    date = Date("Date", required=True, default=lambda env: dt.date.today().isoformat())
+    state = Selection([("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")], "Status",
+                      required=True, readonly=True, default="draft")
+    move_type = Selection(MOVE_TYPES, "Type", required=True, readonly=True,
+                          default=lambda env: env.context.get("default_move_type", "entry"))
+    journal_id = Many2one("account.journal", "Journal", required=True, default=_default_journal)
+    company_id = Many2one("res.company", "Company", required=True, default=lambda env: 1)
+    currency_id = Many2one("res.currency", "Currency", required=True, default=_company_currency)
+    partner_id = Many2one("res.partner", "Partner", ondelete="restrict")
+    commercial_partner_id = Many2one("res.partner", "Commercial Entity", compute="_compute_commercial_partner")
+    line_ids = One2many("account.move.line", "move_id", "Journal Items")
+    # The product, section and note lines of line_ids: what an invoice's form shows and callers write.
+    invoice_line_ids = One2many("account.move.line", "move_id", "Invoice lines", compute="_compute_invoice_lines")
+    invoice_date = Date("Invoice/Bill Date", index=True)
+    invoice_date_due = Date("Due Date")
+    invoice_origin = Char("Origin")
+    payment_reference = Char("Payment Reference")
+    narration = Char("Terms and Conditions")
+    amount_untaxed = Monetary("Untaxed Amount", readonly=True, default=0.0)
+    amount_tax = Monetary("Tax", readonly=True, default=0.0)
+    amount_total = Monetary("Total", readonly=True, default=0.0)
+    amount_residual = Monetary("Amount Due", readonly=True, default=0.0)
+    amount_total_signed = Monetary("Total Signed", readonly=True, default=0.0)
+    amount_residual_signed = Monetary("Amount Due Signed", readonly=True, default=0.0)
+    payment_state = Selection(payment_states, "Payment Status", readonly=True, default="not_paid")
+    reversed_entry_id = Many2one("account.move", "Reversal of", index=True)
+    reversal_move_ids = One2many("account.move", "reversed_entry_id", "Reversal Move")
+    posted_before = Boolean("Posted Before", readonly=True, default=False)
+    auto_post = Selection([("no", "No"), ("at_date", "At Date"), ("monthly", "Monthly"), ("quarterly", "Quarterly"),
+                           ("yearly", "Yearly")], "Auto-post", default="no")
+    # The payment whose journal entry this is: 17 names it payment_id (the payment _inherits the move).
+    payment_id = Many2one("account.payment", "Payment", index=True, versions=(17,))
+    origin_payment_id = Many2one("account.payment", "Payment", index=True, versions=(18, 19))
+    # 18 keeps the payments registered on an invoice (in process or not) on the invoice itself.
+    matched_payment_ids = Many2many("account.payment", "account_move__account_payment", "invoice_id", "payment_id",
+                                    "Matched Payments", versions=(18, 19))
+
+    # ------------------------------------------------------------ reads
+    def _compute_commercial_partner(self, ids):
+        t, partners = self.table, self.env["res.partner"].sudo().table
+        rows = self.conn.execute(sa.select(t.c.id, partners.c.commercial_partner_id).select_from(
+            t.outerjoin(partners, partners.c.id == t.c.partner_id)).where(t.c.id.in_(ids)))
+        return dict(rows.all())
+
+    def _compute_invoice_lines(self, ids):
+        lines = self.env["account.move.line"].sudo().table
+        rows = self.conn.execute(sa.select(lines.c.id, lines.c.move_id).where(
+            lines.c.move_id.in_(ids), lines.c.display_type.in_(("product", "line_section", "line_note")))
+            .order_by(lines.c.sequence, lines.c.id))
+        result: dict[int, list[int]] = {i: [] for i in ids}
+        for line_id, move_id in rows:
+            result[move_id].append(line_id)
+        return result
+
+    def _row(self, move_id: int):
+        return self.conn.execute(sa.select(self.table).where(self.table.c.id == move_id)).mappings().one()
+
+    # ------------------------------------------------------------ create / write
+    def _prepare_create(self, vals_list):
+        # The journal follows the type being created (_search_default_journal), not only the context's.
+        for vals in vals_list:
+            if "journal_id" not in vals:
+                move_type = vals.get("move_type") or self.env.context.get("default_move_type", "entry")
+                journal = _default_journal(self.env.with_context(default_move_type=move_type))
+                if journal:
+                    vals["journal_id"] = journal
+        return super()._prepare_create(vals_list)
+
+    def _write_x2many(self, record_id, fld, commands):
+        # Lines written through the move are synced once, by the move, after all the commands ran.
+        Model._write_x2many(self.with_context(skip_sync_dynamic_lines=True), record_id, fld, commands)
+
+    # ------------------------------------------------------------ derived lines and amounts
+    def _recompute(self, ids):
+        if not self.env.context.get("skip_sync_dynamic_lines"):
+            self.sync_dynamic_lines(ids)
+
+    def _after_write(self, ids, vals):
+        if "state" not in vals and self.conn.scalar(sa.select(sa.func.count()).where(
+                self.table.c.id.in_(ids), self.table.c.state == "posted")) and set(vals) & PROTECTED_ON_POSTED:
+            raise UserError("You cannot modify a posted entry of this journal.")
+
+    def sync_dynamic_lines(self, ids: list[int]) -> None:
+        """Rebuild the tax and receivable lines of draft invoices from their product lines, and the totals."""
+        lines = self.env["account.move.line"].sudo().with_context(skip_sync_dynamic_lines=True)
+        lt = lines.table
+        for move_id in ids:
+            move = self._row(move_id)
+            if move["state"] != "draft" or move["move_type"] == "entry":
+                continue
+            product_rows = self.conn.execute(sa.select(lt).where(
+                lt.c.move_id == move_id, lt.c.display_type == "product").order_by(lt.c.sequence, lt.c.id)).mappings().all()
+            sign = -1 if move["move_type"] in ("out_invoice", "out_receipt", "in_refund") else 1
+            rounding, method = rounding_settings(self.env, move["company_id"], move["currency_id"])
+            document = compute_document(
+                [LineInput(row["price_unit"], row["quantity"], row["discount"],
+                           tax_specs(self.env, lines.tax_ids_of(row["id"]))) for row in product_rows],
+                rounding, method, self.env.version)
+            for row, amounts in zip(product_rows, document.lines):
+                self.conn.execute(sa.update(lt).where(lt.c.id == row["id"]).values(
+                    price_subtotal=amounts.price_subtotal, price_total=amounts.price_total,
+                    balance=sign * amounts.price_subtotal, amount_currency=sign * amounts.price_subtotal,
+                    debit=max(sign * amounts.price_subtotal, 0.0), credit=max(-sign * amounts.price_subtotal, 0.0),
+                    currency_id=move["currency_id"], account_type="income", partner_id=move["partner_id"]))
+            delta = round_to(document.amount_untaxed - sum(a.price_subtotal for a in document.lines), rounding)
+            if delta and product_rows:
+                # 18+ rounding globally: the document's untaxed amount is not the sum of the rounded lines;
+                # the difference goes to a line's balance so the entry stays balanced.
+                last = product_rows[-1]["id"]
+                balance = sign * (document.lines[-1].price_subtotal + delta)
+                self.conn.execute(sa.update(lt).where(lt.c.id == last).values(
+                    balance=balance, amount_currency=balance, debit=max(balance, 0.0), credit=max(-balance, 0.0)))
+            self.conn.execute(sa.delete(lt).where(lt.c.move_id == move_id, lt.c.display_type.in_(("tax", "payment_term"))))
+            per_tax = document.tax_totals
+            tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(list(per_tax), ["name"])} \
+                if per_tax else {}
+            untaxed, tax_total, total = document.amount_untaxed, document.amount_tax, document.amount_total
+            new_lines = [{"move_id": move_id, "display_type": "tax", "name": tax_names[tax_id], "tax_line_id": tax_id,
+                          "balance": sign * amount, "quantity": 1.0, "account_type": "liability_current"}
+                         for tax_id, amount in per_tax.items() if amount]
+            if product_rows:
+                label = move["payment_reference"] or (move["name"] if move["name"] != "/" else "")
+                new_lines.append({"move_id": move_id, "display_type": "payment_term", "name": label,
+                                  "balance": -sign * total,
+                                  "amount_residual": -sign * total, "quantity": 1.0,
+                                  "account_type": "asset_receivable"})
+            for vals in new_lines:
+                vals.update(partner_id=move["partner_id"], currency_id=move["currency_id"],
+                            amount_currency=vals["balance"], debit=max(vals["balance"], 0.0),
+                            credit=max(-vals["balance"], 0.0), sequence=10000)
+                vals["name"] = vals["name"] or False
+            if new_lines:
+                lines.create(new_lines)
+            self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(
+                amount_untaxed=untaxed, amount_tax=tax_total, amount_total=total, amount_residual=total,
+                amount_total_signed=-sign * total, amount_residual_signed=-sign * total))
+
+    def _currency_rounding(self, currency_id: int) -> float:
+        currencies = self.env["res.currency"].sudo().table
+        return self.conn.scalar(sa.select(currencies.c.rounding).where(currencies.c.id == currency_id)) or 0.01
+
+    # ------------------------------------------------------------ posting
+    @records_method("write")
+    def action_post(self, ids):
+        ids = self.ids_arg(ids)
+        self.ensure_exist(ids)
+        self.post(ids)
+        return False
+
+    def post(self, ids: list[int]) -> None:
+        """_post(soft=False): the checks, the invoice date, the name from the journal's sequence."""
+        today = dt.date.today().isoformat()
+        lt = self.env["account.move.line"].sudo().table
+        for move_id in ids:
+            move = self._row(move_id)
+            if move["state"] == "posted":
+                raise UserError(f"The entry {move['name']} (id {move_id}) is already posted.")
+            if not self.conn.scalar(sa.select(sa.func.count()).where(
+                    lt.c.move_id == move_id, lt.c.display_type.not_in(("line_section", "line_note")))):
+                raise UserError("You need to add a line before posting.")
+            is_invoice = move["move_type"] != "entry"
+            if is_invoice and not move["partner_id"]:
+                if move["move_type"] in SALE_TYPES:
+                    raise UserError("The field 'Customer' is required, please complete it to validate the "
+                                    "Customer Invoice.")
+                raise UserError("The field 'Vendor' is required, please complete it to validate the Vendor Bill.")
+            if is_invoice and move["amount_total"] < 0:
+                raise UserError("You cannot validate an invoice with a negative total amount. You should create a "
+                                "credit note instead. Use the action menu to transform it into a credit note or "
+                                "refund.")
+            values = {"state": "posted", "posted_before": True}
+            if is_invoice and not move["invoice_date"]:
+                values["invoice_date"] = today
+            invoice_date = values.get("invoice_date") or move["invoice_date"]
+            if is_invoice:
+                values["date"] = invoice_date
+                values["invoice_date_due"] = move["invoice_date_due"] or invoice_date
+            if move["name"] in (None, "/"):
+                values["name"] = self._next_name(move, values.get("date") or move["date"])
+            self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(**values))
+            self.conn.execute(sa.update(lt).where(lt.c.move_id == move_id, lt.c.display_type == "payment_term",
+                                                  lt.c.name.is_(None)).values(name=values.get("name", move["name"])))
+
+    def _next_name(self, move, date: str) -> str:
+        """The journal's sequence: `INV/2026/00001`; credit notes get the refund sequence (`RINV/...`),
+        payments the payment sequence (`PBNK1/...`)."""
+        code = self.conn.scalar(sa.select(self.env["account.journal"].table.c.code).where(
+            self.env["account.journal"].table.c.id == move["journal_id"]))
+        prefix_code = code
+        if move["move_type"] in ("out_refund", "in_refund"):
+            prefix_code = f"R{code}"
+        elif self.env.context.get("is_payment_move"):
+            prefix_code = f"P{code}"
+        prefix = f"{prefix_code}/{str(date)[:4]}/"
+        t = self.table
+        names = self.conn.scalars(sa.select(t.c.name).where(t.c.name.like(f"{prefix}%"), t.c.journal_id == move["journal_id"]))
+        last = max((int(n[len(prefix):]) for n in names if n[len(prefix):].isdigit()), default=0)
+        return f"{prefix}{last + 1:05d}"
+
+    @records_method("write")
+    def button_draft(self, ids):
+        ids = self.ids_arg(ids)
+        self.ensure_exist(ids)
+        t = self.table
+        if self.conn.scalar(sa.select(sa.func.count()).where(t.c.id.in_(ids), t.c.state.not_in(("posted", "cancel")))):
+            raise UserError("Only posted/cancelled journal entries can be reset to draft.")
+        # Resetting to draft undoes the reconciliations (remove_move_reconcile).
+        self.env["account.partial.reconcile"].sudo().unreconcile_moves(ids)
+        self.conn.execute(sa.update(t).where(t.c.id.in_(ids)).values(state="draft"))
+        self.sync_dynamic_lines(ids)
+        return None
+
+    @records_method("write")
+    def button_cancel(self, ids):
+        ids = self.ids_arg(ids)
+        self.ensure_exist(ids)
+        t = self.table
+        posted = list(self.conn.scalars(sa.select(t.c.id).where(t.c.id.in_(ids), t.c.state == "posted")))
+        if posted:
+            self.button_draft(posted)
+        if self.conn.scalar(sa.select(sa.func.count()).where(t.c.id.in_(ids), t.c.state != "draft")):
+            raise UserError("Only draft journal entries can be cancelled.")
+        self.conn.execute(sa.update(t).where(t.c.id.in_(ids)).values(state="cancel", auto_post="no"))
+        return None
+
+    def unlink(self, ids):
+        ids = self.ids_arg(ids)
+        t = self.table
+        if self.conn.scalar(sa.select(sa.func.count()).where(t.c.id.in_(ids), t.c.posted_before.is_(True))):
+            raise UserError("You cannot delete an entry which has been posted once.")
+        return super().unlink(ids)
+
+    # ------------------------------------------------------------ reversal
+    def reverse(self, ids: list[int], defaults: list[dict], cancel: bool) -> list[int]:
+        """_reverse_moves: a copy of each move with the opposite type, linked by reversed_entry_id; with
+        `cancel` the reversal is posted and reconciled with the move it reverses."""
+        lines = self.env["account.move.line"].sudo()
+        created = []
+        opposite = {"out_invoice": "out_refund", "out_refund": "out_invoice", "in_invoice": "in_refund",
+                    "in_refund": "in_invoice", "entry": "entry"}
+        for move_id, default in zip(ids, defaults):
+            move = self._row(move_id)
+            vals = {"move_type": opposite[move["move_type"]], "partner_id": move["partner_id"],
+                    "currency_id": move["currency_id"], "journal_id": move["journal_id"],
+                    "invoice_origin": move["invoice_origin"], "reversed_entry_id": move_id,
+                    "invoice_line_ids": lines.copy_commands(move_id), **default}
+            created.append(self.sudo().create(vals))
+        if cancel:
+            self.post(created)
+            reconcile = self.env["account.partial.reconcile"].sudo()
+            for move_id, reversal in zip(ids, created):
+                reconcile.reconcile_moves(move_id, reversal)
+        return created
+
+    def copy_as_draft(self, move_id: int, date: str | None) -> int:
+        """copy(): a new draft of the move with the same lines (the "modify" of a credit note)."""
+        move = self._row(move_id)
+        lines = self.env["account.move.line"].sudo()
+        return self.sudo().create({
+            "move_type": move["move_type"], "partner_id": move["partner_id"], "currency_id": move["currency_id"],
+            "journal_id": move["journal_id"], "invoice_origin": move["invoice_origin"], "ref": move["ref"],
+            "date": date or move["date"],
+            "invoice_line_ids": lines.copy_commands(move_id)})
+
+    def switch_to_refund(self, move_id: int) -> None:
+        """action_switch_move_type on an invoice with a negative total: a credit note of the opposite quantities."""
+        lines = self.env["account.move.line"].sudo().table
+        self.conn.execute(sa.update(lines).where(lines.c.move_id == move_id, lines.c.display_type == "product")
+                          .values(quantity=-lines.c.quantity))
+        self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(move_type="out_refund"))
+        self.sync_dynamic_lines([move_id])
+
+    @records_method("write")
+    def js_assign_outstanding_line(self, ids, line_id):
+        """Reconcile an outstanding credit (a payment or a credit note's receivable line) with this invoice."""
+        ids = self.ids_arg(ids)
+        self.ensure_exist(ids)
+        lines = self.env["account.move.line"].sudo()
+        [line] = lines.read([line_id], ["move_id"], load=None)
+        return self.env["account.partial.reconcile"].sudo().reconcile_moves(ids[0], line["move_id"])
+
+
+PROTECTED_ON_POSTED = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "journal_id", "move_type",
+                       "invoice_date", "date"}
+
+
+class AccountMoveLine(Model):
+    _name = "account.move.line"
+    _description = "Journal Item"
+    _order = "date desc, move_name desc, id"
+
+    move_id = Many2one("account.move", "Journal Entry", required=True, ondelete="cascade", index=True)
+    move_name = Char("Number", compute="_compute_from_move")
+    date = Date("Date", compute="_compute_from_move")
+    parent_state = Selection([("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")], "Status",
+                             compute="_compute_from_move")
+    journal_id = Many2one("account.journal", "Journal", compute="_compute_from_move")
+    sequence = Integer("Sequence", default=10)
+    name = Char("Label")
+    display_type = Selection([("product", "Product"), ("cogs", "Cost of Goods Sold"), ("tax", "Tax"),
+                              ("discount", "Discount"), ("rounding", "Rounding"), ("payment_term", "Payment Term"),
+                              ("line_section", "Section"), ("line_note", "Note"), ("epd", "Early Payment Discount")],
+                             "Display Type", required=True, default="product")
+    product_id = Many2one("product.product", "Product", ondelete="restrict")
+    quantity = Float("Quantity", default=1.0, digits="Product Unit of Measure")
+    price_unit = Float("Unit Price", default=0.0, digits="Product Price")
+    discount = Float("Discount (%)", default=0.0, digits="Discount")
+    tax_ids = Many2many("account.tax", "account_move_line_account_tax_rel", "account_move_line_id", "account_tax_id",
+                        "Taxes")
+    tax_line_id = Many2one("account.tax", "Originator Tax", ondelete="restrict")
+    price_subtotal = Monetary("Subtotal", readonly=True, default=0.0)
+    price_total = Monetary("Total", readonly=True, default=0.0)
+    partner_id = Many2one("res.partner", "Partner", ondelete="restrict")
+    currency_id = Many2one("res.currency", "Currency")
+    balance = Monetary("Balance", default=0.0)
+    amount_currency = Monetary("Amount in Currency", default=0.0)
+    debit = Monetary("Debit", default=0.0)
+    credit = Monetary("Credit", default=0.0)
+    amount_residual = Monetary("Residual Amount", readonly=True, default=0.0)
+    reconciled = Boolean("Reconciled", readonly=True, default=False)
+    # Related to account_id.account_type in Odoo; the sandbox has no chart of accounts, so the line keeps
+    # the type of the account it would be booked on (the receivable line is what payments reconcile).
+    account_type = Selection([("asset_receivable", "Receivable"), ("asset_cash", "Bank and Cash"),
+                              ("asset_current", "Current Assets"), ("liability_current", "Current Liabilities"),
+                              ("income", "Income"), ("expense", "Expenses")], "Type", readonly=True)
+
+    def _compute_from_move(self, ids):
+        t, moves = self.table, self.env["account.move"].sudo().table
+        rows = self.conn.execute(sa.select(t.c.id, moves.c.name, moves.c.date, moves.c.state, moves.c.journal_id)
+                                 .select_from(t.join(moves, moves.c.id == t.c.move_id)).where(t.c.id.in_(ids)))
+        return {r.id: r for r in rows}
+
+    def _format_rows(self, rows, fields, load):
+        from_move = [f for f in fields if f in ("move_name", "date", "parent_state", "journal_id")]
+        out = super()._format_rows(rows, [f for f in fields if f not in from_move], load)
+        if from_move:
+            moves = self._compute_from_move([r["id"] for r in out])
+            journals = self.env["account.journal"].sudo()._display_names(
+                list({m.journal_id for m in moves.values()})) if "journal_id" in from_move else {}
+            for rec in out:
+                move = moves[rec["id"]]
+                values = {"move_name": move.name or False, "date": move.date or False, "parent_state": move.state,
+                          "journal_id": ([move.journal_id, journals.get(move.journal_id, False)]
+                                         if load == "_classic_read" else move.journal_id)}
+                rec.update({f: values[f] for f in from_move})
+        return out
+
+    # What a reversal or a copy of an invoice line keeps (copy_data with the business fields).
+    COPIED_FIELDS = ["display_type", "name", "product_id", "quantity", "price_unit", "discount", "tax_ids", "sequence"]
+
+    def copy_commands(self, move_id: int) -> list:
+        """(0, 0, values) commands recreating a move's product, section and note lines elsewhere."""
+        rows = self.read(self.search([("move_id", "=", move_id),
+                                      ("display_type", "in", ["product", "line_section", "line_note"])]),
+                         self.COPIED_FIELDS, load=None)
+        return [(0, 0, {name: [(6, 0, value)] if isinstance(value, list) else value
+                        for name, value in row.items() if name != "id"}) for row in rows]
+
+    def tax_ids_of(self, line_id: int) -> list[int]:
+        return self._x2many_ids(self.spec.fields["tax_ids"], [line_id]).get(line_id, [])
+
+    def _check_posted(self, move_ids) -> None:
+        moves = self.env["account.move"].sudo().table
+        if self.conn.scalar(sa.select(sa.func.count()).where(moves.c.id.in_(move_ids), moves.c.state == "posted")):
+            raise UserError("You cannot modify a posted entry of this journal.")
+
+    def _moves_of(self, ids) -> list[int]:
+        return sorted(set(self.conn.scalars(sa.select(self.table.c.move_id).where(self.table.c.id.in_(ids)))))
+
+    def _after_create(self, ids, vals_list):
+        if not self.env.context.get("skip_sync_dynamic_lines"):
+            self._check_posted(self._moves_of(ids))
+
+    def write(self, ids, vals):
+        ids = self.ids_arg(ids)
+        if not self.env.context.get("skip_sync_dynamic_lines"):
+            self._check_posted(self._moves_of(ids))
+        return super().write(ids, vals)
+
+    def _before_unlink(self, ids):
+        if not self.env.context.get("skip_sync_dynamic_lines"):
+            self._check_posted(self._moves_of(ids))
+
+    def _recompute(self, ids):
+        if not self.env.context.get("skip_sync_dynamic_lines"):
+            self.env["account.move"].sudo().sync_dynamic_lines(self._moves_of(ids))

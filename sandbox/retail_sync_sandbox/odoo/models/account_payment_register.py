@@ -1,0 +1,170 @@
+"""The "Register Payment" wizard (account.payment.register): pay posted invoices or credit notes.
+
+Called the way the form's button calls it: created with `context={'active_model': 'account.move',
+'active_ids': [...]}` (its default_get reads the receivable lines of those moves), then
+`action_create_payments()` creates and posts one payment per partner and reconciles it with them.
+With one batch the amount may be changed (a partial payment); with several, each pays its invoices'
+full residual, as Odoo does when the wizard cannot be edited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ..api import records_method
+from ..exceptions import UserError
+from ..fields import Boolean, Char, Date, Many2many, Many2one, Monetary, Selection
+from ..model import Model
+from ..taxes import round_to
+
+
+def _default_payment_journal(env) -> int | None:
+    journals = env["account.journal"].sudo()
+    found = journals.search([("type", "in", ["bank", "cash"])], limit=1)
+    return found[0] if found else None
+
+
+class AccountPaymentRegister(Model):
+    _name = "account.payment.register"
+    _description = "Pay"
+
+    line_ids = Many2many("account.move.line", "account_payment_register_move_line_rel", "wizard_id", "line_id",
+                         "Journal items")
+    payment_date = Date("Payment Date", required=True, default=lambda env: dt.date.today().isoformat())
+    amount = Monetary("Amount", default=0.0)
+    communication = Char("Memo")
+    group_payment = Boolean("Group Payments", default=False)
+    currency_id = Many2one("res.currency", "Currency")
+    journal_id = Many2one("account.journal", "Journal", default=_default_payment_journal)
+    partner_id = Many2one("res.partner", "Customer/Vendor")
+    payment_type = Selection([("outbound", "Send Money"), ("inbound", "Receive Money")], "Payment Type")
+    partner_type = Selection([("customer", "Customer"), ("supplier", "Vendor")], "Partner Type")
+    source_amount = Monetary("Amount to Pay (company currency)", readonly=True, default=0.0)
+    payment_difference = Monetary("Payment Difference", compute="_compute_payment_difference")
+
+    def _prepare_create(self, vals_list):
+        """default_get: the receivable lines of the active moves, and the amount, partner and direction."""
+        for vals in vals_list:
+            if "line_ids" not in vals:
+                vals["line_ids"] = [(6, 0, self._lines_from_context())]
+            line_ids = _command_ids(vals["line_ids"])
+            batches = self._batches(line_ids)
+            first = batches[0]
+            vals.setdefault("currency_id", first["currency_id"])
+            vals.setdefault("source_amount", sum(b["residual"] for b in batches))
+            if len(batches) == 1:
+                vals.setdefault("partner_id", first["partner_id"])
+                vals.setdefault("payment_type", first["payment_type"])
+                vals.setdefault("partner_type", "customer")
+                vals.setdefault("amount", first["residual"])
+                vals.setdefault("communication", first["communication"])
+        return super()._prepare_create(vals_list)
+
+    def _lines_from_context(self) -> list[int]:
+        context = self.env.context
+        if context.get("active_model") == "account.move":
+            moves = self.env["account.move"].sudo()
+            lines = self.env["account.move.line"].sudo()
+            move_ids = [i for i in context.get("active_ids") or [] if isinstance(i, int)]
+            return lines.search([("move_id", "in", moves.exists(move_ids)), ("account_type", "=", "asset_receivable")])
+        if context.get("active_model") == "account.move.line":
+            return [i for i in context.get("active_ids") or [] if isinstance(i, int)]
+        raise UserError("The register payment wizard should only be called on account.move or account.move.line "
+                        "records.")
+
+    def _batches(self, line_ids: list[int]) -> list[dict]:
+        """_get_batches: the open receivable lines grouped by partner and direction."""
+        lines = self.env["account.move.line"].sudo()
+        moves = self.env["account.move"].sudo()
+        rows = lines.read(line_ids, ["move_id", "amount_residual", "account_type", "partner_id", "currency_id"],
+                          load=None) if line_ids else []
+        if any(moves._row(row["move_id"])["state"] != "posted" for row in rows):
+            raise UserError("You can only register payment for posted journal entries.")
+        open_rows = [r for r in rows if r["account_type"] == "asset_receivable" and r["amount_residual"]]
+        if not open_rows:
+            raise UserError("You can't register a payment because there is nothing left to pay on the selected "
+                            "journal items.")
+        batches: dict[tuple, dict] = {}
+        for row in open_rows:
+            move = moves._row(row["move_id"])
+            direction = "inbound" if row["amount_residual"] > 0 else "outbound"
+            key = (move["partner_id"], direction, move["currency_id"])
+            batch = batches.setdefault(key, {"partner_id": move["partner_id"], "payment_type": direction,
+                                             "currency_id": move["currency_id"], "lines": [], "residual": 0.0,
+                                             "labels": []})
+            batch["lines"].append(row["id"])
+            batch["residual"] += abs(row["amount_residual"])
+            batch["labels"].append(move["payment_reference"] or move["ref"] or move["name"])
+        for batch in batches.values():
+            batch["communication"] = " ".join(dict.fromkeys(label for label in batch["labels"] if label))
+            batch["residual"] = round_to(batch["residual"], moves._currency_rounding(batch["currency_id"]))
+        return list(batches.values())
+
+    def _compute_payment_difference(self, ids):
+        t = self.table
+        moves = self.env["account.move"].sudo()
+        return {i: round_to(source - amount, moves._currency_rounding(currency) if currency else 0.01)
+                for i, source, amount, currency in self.conn.execute(
+                    sa.select(t.c.id, t.c.source_amount, t.c.amount, t.c.currency_id).where(t.c.id.in_(ids)))}
+
+    @records_method("write")
+    def action_create_payments(self, ids):
+        ids = self.ids_arg(ids)
+        self.ensure_exist(ids)
+        payment_ids = []
+        for wizard_id in ids:
+            payment_ids.extend(self._create_payments(wizard_id))
+        if self.env.context.get("dont_redirect_to_payments"):
+            return True
+        action = {"name": "Payments", "type": "ir.actions.act_window", "res_model": "account.payment",
+                  "context": {"create": False}}
+        if len(payment_ids) == 1:
+            action.update(view_mode="form", res_id=payment_ids[0])
+        else:
+            action.update(view_mode="tree,form" if self.env.version == 17 else "list,form",
+                          domain=[["id", "in", payment_ids]])
+        return action
+
+    def _create_payments(self, wizard_id: int) -> list[int]:
+        wizard = self.conn.execute(sa.select(self.table).where(self.table.c.id == wizard_id)).mappings().one()
+        line_ids = self._x2many_ids(self.spec.fields["line_ids"], [wizard_id]).get(wizard_id, [])
+        batches = self._batches(line_ids)
+        if not wizard["journal_id"]:
+            raise UserError("Please define a payment journal.")
+        payments = self.env["account.payment"].sudo()
+        reconcile = self.env["account.partial.reconcile"].sudo()
+        lines = self.env["account.move.line"].sudo()
+        label = "ref" if self.env.version == 17 else "memo"
+        created = []
+        for batch in batches:
+            amount = wizard["amount"] if len(batches) == 1 else batch["residual"]
+            payment_id = payments.create({
+                "payment_type": batch["payment_type"], "partner_type": wizard["partner_type"] or "customer",
+                "partner_id": batch["partner_id"], "amount": amount,
+                "currency_id": wizard["currency_id"] or batch["currency_id"], "journal_id": wizard["journal_id"],
+                "date": wizard["payment_date"], label: wizard["communication"] or batch["communication"] or False})
+            payments.post([payment_id])
+            payment_move = payments._row(payment_id)["move_id"]
+            invoices = list(dict.fromkeys(r["move_id"] for r in lines.read(batch["lines"], ["move_id"], load=None)))
+            for invoice_id in invoices:
+                reconcile.reconcile_moves(invoice_id, payment_move)
+            if self.env.version >= 18:
+                payments.write([payment_id], {"invoice_ids": [(6, 0, invoices)]})
+                payments.refresh_from_move(payment_move)
+            created.append(payment_id)
+        return created
+
+
+def _command_ids(commands) -> list[int]:
+    """The ids an x2many value names: [(6, 0, ids)], [(4, id)] or a plain id list."""
+    ids: list[int] = []
+    for command in commands or []:
+        if isinstance(command, int):
+            ids.append(command)
+        elif isinstance(command, (list, tuple)) and command and command[0] == 6:
+            ids = list(command[2] or [])
+        elif isinstance(command, (list, tuple)) and command and command[0] == 4:
+            ids.append(command[1])
+    return ids
