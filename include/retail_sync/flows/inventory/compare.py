@@ -41,8 +41,9 @@ def compare_levels(good: pa.Table, quarantined: pa.Table, odoo_skus: pa.Array, l
     set_aside = quarantined.select(["sku", "warehouse"]).join(mapping, "warehouse", join_type="inner")
     judged = pc.invert(pc.is_in(_pair(both), value_set=_pair(set_aside)))
     known = pc.is_in(both["sku"], value_set=odoo_skus)
-    odoo_available = pc.if_else(pc.and_(pc.is_null(both["odoo_available"]), known), 0.0, both["odoo_available"])
-    wanted = pc.max_element_wise(pc.subtract(pc.floor(odoo_available), float(target.safety_buffer)), 0.0)
+    odoo_available = pc.if_else(pc.and_kleene(pc.is_null(both["odoo_available"]), known), 0.0, both["odoo_available"])
+    wanted = pc.max_element_wise(pc.subtract(pc.floor(odoo_available), float(target.safety_buffer)), 0.0,
+                                 skip_nulls=False)
     wanted = pc.cast(wanted, pa.int64())
     channel_available = both["channel_available"]
     kind = pc.if_else(pc.invert(known), UNKNOWN_SKU,
@@ -55,9 +56,9 @@ def compare_levels(good: pa.Table, quarantined: pa.Table, odoo_skus: pa.Array, l
         "odoo_available": odoo_available, "target": wanted, "channel_available": channel_available,
         "difference": pc.subtract(channel_available, wanted), "inventory_item_id": both["inventory_item_id"],
     })
-    keep = pc.and_(judged, pc.is_valid(kind))
+    keep = pc.and_kleene(judged, pc.is_valid(kind))
     # Nothing to show and nothing shown is no mismatch, even where the channel does not list the SKU.
-    keep = pc.and_(keep, pc.invert(pc.and_(pc.equal(kind, MISSING_ON_CHANNEL), pc.equal(wanted, 0))))
+    keep = pc.and_kleene(keep, pc.invert(pc.and_kleene(pc.equal(kind, MISSING_ON_CHANNEL), pc.equal(wanted, 0))))
     return report.filter(keep).cast(STOCK_MISMATCH_SCHEMA).sort_by([("location_id", "ascending"),
                                                                      ("sku", "ascending")])
 
