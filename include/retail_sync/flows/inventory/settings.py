@@ -36,7 +36,6 @@ class InventorySettings:
     history: str | None = None             # the snapshot dataset (path or fsspec URL); None: under staging_root
     docs_root: Path | None = None          # GX Data Docs are built here when set (failing validations only)
     flow: str = "inventory"
-    schedule: str = "@hourly"
     page_size: int = 5000                  # stock.quant records per search_read
     min_row_ratio: float = 0.5             # a snapshot below this share of the previous one's rows is blocked
     max_row_ratio: float = 10.0            # … and above this multiple
