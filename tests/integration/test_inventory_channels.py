@@ -153,3 +153,23 @@ def test_a_push_cut_short_is_resumed_without_pushing_anything_twice(channels):
     assert retried.differing == differing - 20          # the two batches that went through are right already
     assert retried.push.pushed == retried.differing and retried.push.already_right == 0
     assert retried.remaining == 0
+
+
+def test_woocommerce_throttled_mid_push_is_retried_and_each_level_written_once(channels):
+    world, _shop, woo, _on_hand = channels
+    settings = type(world.settings)(**{**world.settings.__dict__, "push_batch": 20})
+    flow = world.flow(settings=settings)
+    snapshot = flow.take_snapshot(NINE)
+    woo.stats.reset()
+    shown(world, "woo_uk")
+    reads = woo.stats.snapshot()["calls"]                                 # one full stock pass
+    woo.stats.reset()
+    # The full pass first, then the batches: the 2nd batch call is throttled, the 3rd meets a 503.
+    woo.faults.configure(FaultPlan(fail_calls={reads + 2: "429", reads + 4: "503"}, retry_after=0.01))
+    outcome = flow.correct_channel("woo_uk", snapshot)
+    assert outcome.push.pushed == outcome.differing > 20 and outcome.push.failed == {}
+    batch_calls = woo.stats.snapshot()["by_call"]["batch"]
+    # Every batch call once, the two refused ones again (variations are written per parent product).
+    assert batch_calls["errors"] == 2 and batch_calls["calls"] == outcome.push.calls
+    again = world.flow("run-2", settings=settings).correct_channel("woo_uk", snapshot)
+    assert again.differing == 0 and again.push.pushed == 0

@@ -32,7 +32,10 @@ def inventory_settings(**overrides) -> InventorySettings:
         channels = tuple(ChannelTarget.from_dict(item) for item in json.loads(raw))
     except (ValueError, TypeError, AttributeError) as exc:
         raise ValueError(f"{CHANNELS} is not a JSON list of channel mappings: {exc}") from None
-    return InventorySettings(**{"staging_root": home() / "staging", "channels": channels,
+    # The history's place is optional text (None: under the staging root), which scalar_overrides leaves out.
+    history = os.environ.get(PREFIX + "HISTORY") or None
+    return InventorySettings(**{"staging_root": home() / "staging", "docs_root": home() / "data_docs",
+                                "history": history, "channels": channels,
                                 **scalar_overrides(InventorySettings, PREFIX), **overrides})
 
 
