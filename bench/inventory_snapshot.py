@@ -45,7 +45,7 @@ from .sandbox_process import SandboxProcess
 SKUS = int(os.environ.get("BENCH_INVENTORY_SKUS", "10000"))
 LOCATIONS = int(os.environ.get("BENCH_INVENTORY_LOCATIONS", "10"))
 MISMATCH_SKUS = int(os.environ.get("BENCH_INVENTORY_MISMATCH_SKUS", "100000"))
-PUSH_SCALE = float(os.environ.get("BENCH_INVENTORY_PUSH_SCALE", "25"))
+PUSH_SCALE = float(os.environ.get("BENCH_INVENTORY_PUSH_SCALE", "5"))
 API_KEY = "bench-" + "i" * 34
 ENV = {"ODOO_SANDBOX_API_KEY": API_KEY, "ODOO_SANDBOX_PASSWORD": "bench", "ODOO_SANDBOX_ADMIN_PASSWORD": "bench"}
 SHOP_TOKEN = "shpat_bench"

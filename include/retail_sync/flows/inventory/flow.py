@@ -22,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retail_sync.alerts.messages import Alert
@@ -182,4 +183,4 @@ def channel_levels(connector, target: ChannelTarget) -> pa.Table:
 
 
 def _count(report: pa.Table, kind: str) -> int:
-    return int(pa.compute.sum(pa.compute.equal(report["kind"], kind)).as_py() or 0)
+    return int(pc.sum(pc.equal(report["kind"], kind)).as_py() or 0)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 
@@ -46,7 +47,7 @@ class _Level:
 
 def corrections(report: pa.Table) -> dict[str, list[_Level]]:
     """The level_differs rows of a mismatch report, per channel location."""
-    rows = report.filter(pa.compute.equal(report["kind"], "level_differs")).select(
+    rows = report.filter(pc.equal(report["kind"], "level_differs")).select(
         ["location_id", "sku", "inventory_item_id", "target", "channel_available"]).to_pydict()
     found: dict[str, list[_Level]] = {}
     for location, sku, item, target, shown in zip(*rows.values()):

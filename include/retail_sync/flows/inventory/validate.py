@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retail_sync.alerts.inventory import snapshot_alert
@@ -44,7 +45,7 @@ def validate_snapshot(snapshot: pa.Table, previous_rows: int | None, settings: I
     if bad_rows:
         run_dir.mkdir(parents=True, exist_ok=True)
         quarantine_path = str(run_dir / "quarantine.parquet")
-        bad = snapshot.filter(pa.compute.invert(mask))
+        bad = snapshot.filter(pc.invert(mask))
         reasons = ["; ".join(report.row_failures[row]) for row in bad_rows]
         pq.write_table(bad.append_column("_failed_rules", pa.array(reasons, pa.string())), quarantine_path)
     if not report.success:
