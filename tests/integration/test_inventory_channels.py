@@ -173,3 +173,15 @@ def test_woocommerce_throttled_mid_push_is_retried_and_each_level_written_once(c
     assert batch_calls["errors"] == 2 and batch_calls["calls"] == outcome.push.calls
     again = world.flow("run-2", settings=settings).correct_channel("woo_uk", snapshot)
     assert again.differing == 0 and again.push.pushed == 0
+
+
+def test_a_push_whose_answer_was_lost_is_not_applied_twice(channels):
+    world, shop, _woo, _on_hand = channels
+    flow = world.flow()
+    snapshot = flow.take_snapshot(NINE)
+    # Call 1 reads the levels; call 2, the first batch, is applied by the shop but its answer lost (503).
+    shop.faults.configure(FaultPlan(fail_calls={2: "503"}, after_commit=True))
+    outcome = flow.correct_channel("shopify_eu", snapshot, verify=True)
+    # The retried batch met its own writes (compare-and-set refused it); a re-read found them at their target.
+    assert outcome.push.already_right == 10 and outcome.push.kept_sales == 0
+    assert outcome.push.pushed == outcome.differing - 10 and outcome.remaining == 0
