@@ -170,7 +170,10 @@ def create_app(sandbox: ShopifySandbox) -> Starlette:
             return JSONResponse({"errors": "[API] Invalid API key or access token (unrecognized login or wrong "
                                            "password)"}, status_code=401, headers=headers)
         fault = sandbox.faults.draw()
-        if fault in PROXY_FAULTS:
+        # after_commit: the gateway loses the answer of a call the shop did run (a 5xx the client must not
+        # take as "not applied").
+        lost = sandbox.faults.plan.after_commit and fault in ("502", "503", "504")
+        if fault in PROXY_FAULTS and not lost:
             return proxy_fault(fault, sandbox.faults.plan.retry_after)
         raw = await request.body()
         try:
@@ -185,6 +188,8 @@ def create_app(sandbox: ShopifySandbox) -> Starlette:
                                 headers=headers)
         sandbox.bulk.base_url = str(request.base_url).rstrip("/")
         payload = await run_in_threadpool(sandbox.run_graphql, body)
+        if lost:
+            return proxy_fault(fault, sandbox.faults.plan.retry_after)
         delay = sandbox.faults.delay_seconds(0)
         if delay:
             await asyncio.sleep(delay)

@@ -40,6 +40,7 @@ class ShopifySizes:
     customers: int = 100
     locations: int = 50
     skus_per_query: int = 50       # SKUs OR-ed into one productVariants search
+    levels: int = 100              # variants per page of a location's full stock listing
     quantities_per_write: int = 250   # inventorySetQuantities' limit per call
     bulk_orders_per_page: int = 250   # orders per page yielded from a bulk file
 
@@ -190,6 +191,17 @@ class ShopifyConnector(StreamSource, HttpConnector):
         """Canonical InventoryLevel rows for these SKUs at one location."""
         rows = [inventory_row(self.config.channel, node, location_id)
                 for node in self.variant_nodes(skus, queries.INVENTORY_LEVELS, location=location_id)]
+        return pa.Table.from_pylist([r for r in rows if r is not None], schema=INVENTORY_LEVEL_SCHEMA)
+
+    def location_levels(self, location_id: str) -> pa.Table:
+        """Every variant's level at one location (a full pass; variants not stocked there are left out), so
+        SKUs the shop has and Odoo does not come to light too."""
+        def fetch(position: str | None) -> Batch:
+            return connection_batch(self.graphql.execute(queries.LOCATION_LEVELS, {
+                "first": self.sizes.levels, "after": position, "location": location_id})["productVariants"])
+
+        rows = [inventory_row(self.config.channel, node, location_id)
+                for batch in paginate(fetch) for node in batch.items if node.get("sku")]
         return pa.Table.from_pylist([r for r in rows if r is not None], schema=INVENTORY_LEVEL_SCHEMA)
 
     def set_available(self, location_id: str, quantities: list[tuple[str, int, int | None]],

@@ -94,6 +94,14 @@ INVENTORY_LEVELS = """query Levels($first: Int!, $query: String!, $location: ID!
   }
 }"""
 
+LOCATION_LEVELS = """query LocationLevels($first: Int!, $after: String, $location: ID!) {
+  productVariants(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { sku inventoryItem { id inventoryLevel(locationId: $location) {
+      updatedAt quantities(names: ["available"]) { name quantity } } } }
+  }
+}"""
+
 SET_QUANTITIES = """mutation SetQuantities($input: InventorySetQuantitiesInput!) {
   inventorySetQuantities(input: $input) {
     inventoryAdjustmentGroup { id changes { name delta quantityAfterChange } }

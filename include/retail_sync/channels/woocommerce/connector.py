@@ -109,6 +109,23 @@ class WooCommerceConnector(StreamSource, HttpConnector):
         rows = [inventory_row(self.config.channel, sku, p) for sku, p in self.products_by_sku(skus).items()]
         return pa.Table.from_pylist(rows, schema=INVENTORY_LEVEL_SCHEMA)
 
+    def stock_levels(self) -> pa.Table:
+        """Every SKU's store-wide stock, simple products and variations alike (a full pass), so SKUs the store
+        has and Odoo does not come to light too."""
+        ordered = {"orderby": "id", "order": "asc"}
+        rows = []
+        for batch in self.listing("/products", ordered):
+            for item in batch.items:
+                if item.get("type") == "variable":
+                    rows += [inventory_row(self.config.channel, v["sku"], {
+                        "product_id": item["id"], "variation_id": v["id"], "stock_quantity": v.get("stock_quantity")})
+                        for page in self.listing(f"/products/{item['id']}/variations", ordered)
+                        for v in page.items if v.get("sku")]
+                elif item.get("sku"):
+                    rows.append(inventory_row(self.config.channel, item["sku"], {
+                        "product_id": item["id"], "variation_id": 0, "stock_quantity": item.get("stock_quantity")}))
+        return pa.Table.from_pylist(rows, schema=INVENTORY_LEVEL_SCHEMA)
+
     def set_stock(self, quantities: dict[str, int], products: dict[str, dict]) -> list[dict]:
         """Write stock quantities through the batch endpoints; returns per-item errors."""
         simple, by_parent = [], {}

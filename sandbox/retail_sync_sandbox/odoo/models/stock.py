@@ -28,20 +28,34 @@ class StockLocation(Model):
     location_id = Many2one("stock.location", "Parent Location", index=True, ondelete="cascade")
     usage = Selection(LOCATION_USAGES, "Location Type", required=True, default="internal")
     active = Boolean("Active", default=True)
-    company_id = Many2one("res.company", "Company")
-    warehouse_id = Many2one("stock.warehouse", "Warehouse")
+    company_id = Many2one("res.company", "Company", default=lambda env: 1)   # Odoo: the user's company
+    # Odoo computes and stores it: the warehouse whose view location is this location or its nearest ancestor
+    # (none without a company), so a shelf added under WH/Stock belongs to WH without anyone setting it.
+    warehouse_id = Many2one("stock.warehouse", "Warehouse", compute="_compute_warehouse_id", store=True)
     barcode = Char("Barcode")
 
     def _recompute(self, ids):
         # Odoo's rule: a view location is named alone, anything else after its parent ("WH/Stock").
         t = self.table
+        views = dict(self.conn.execute(sa.select(self.env["stock.warehouse"].table.c.view_location_id,
+                                                 self.env["stock.warehouse"].table.c.id)).all())
         for i in self.hierarchy_ids(ids, down=True):
-            row = self.conn.execute(sa.select(t.c.name, t.c.location_id, t.c.usage).where(t.c.id == i)).one()
+            row = self.conn.execute(sa.select(t.c.name, t.c.location_id, t.c.usage, t.c.company_id)
+                                    .where(t.c.id == i)).one()
             name = row.name
             if row.location_id and row.usage != "view":
                 parent = self.conn.scalar(sa.select(t.c.complete_name).where(t.c.id == row.location_id))
                 name = f"{parent}/{row.name}"
-            self.conn.execute(sa.update(t).where(t.c.id == i).values(complete_name=name))
+            warehouse = self._warehouse_of(i, views) if row.company_id else None
+            self.conn.execute(sa.update(t).where(t.c.id == i).values(complete_name=name, warehouse_id=warehouse))
+
+    def _warehouse_of(self, location: int, views: dict[int, int]) -> int | None:
+        t, current = self.table, location
+        while current is not None:
+            if current in views:
+                return views[current]
+            current = self.conn.scalar(sa.select(t.c.location_id).where(t.c.id == current))
+        return None
 
 
 class StockWarehouse(Model):
@@ -64,12 +78,13 @@ class StockWarehouse(Model):
         for i in ids:
             row = self.conn.execute(sa.select(self.table.c.code, self.table.c.company_id).where(self.table.c.id == i)).one()
             physical = self.env["ir.model.data"].resolve("stock", "stock_location_locations")
-            view = locations.create({"name": row.code, "usage": "view", "warehouse_id": i, "location_id": physical,
+            view = locations.create({"name": row.code, "usage": "view", "location_id": physical,
                                      "company_id": row.company_id})
-            stock = locations.create({"name": "Stock", "usage": "internal", "location_id": view, "warehouse_id": i,
+            stock = locations.create({"name": "Stock", "usage": "internal", "location_id": view,
                                       "company_id": row.company_id})
             self.conn.execute(sa.update(self.table).where(self.table.c.id == i).values(
                 view_location_id=view, lot_stock_id=stock))
+            locations._recompute([view])   # the view location now is the warehouse's: so is everything under it
 
 
 class StockQuant(Model):
