@@ -1,10 +1,12 @@
-"""`make demo`: the catalog job end to end on an embedded Airflow, against the sandboxes.
+"""`make demo`: the catalog and inventory jobs end to end on an embedded Airflow, against the sandboxes.
 
 It starts the Odoo sandbox and a local mail sink, points Airflow's `odoo_default` and `smtp_default`
 connections at them (environment variables, generated secrets), drops a generated merchandising
 feed with some bad rows (and one unreadable file) into the landing folder, runs `catalog_publish`
 with `dag.test()` on a SQLite metadata DB, and prints what happened. Then it runs again to show that
-nothing is written twice.
+nothing is written twice. Then Odoo's warehouse is stocked from the demo world and `inventory_snapshot`
+runs against three storefront sandboxes (two Shopify stores, one WooCommerce), twice: the mismatches it
+found and corrected, then none left (demo_inventory.py).
 
 The console stays short: everything Airflow, Great Expectations and the sandboxes log goes to
 `.demo/demo.log`; the console gets one table per run, built from the task instances (task, map index,
@@ -84,6 +86,7 @@ def console_to_file(path: Path):
 
 def run_demo(console) -> None:
     from .datagen.catalog import catalog_rows, write_catalog_csv
+    from .demo_inventory import run_inventory_demo
     from .mail_sink import RunningMailSink
     from .odoo.app import OdooSandbox, create_app
     from .odoo.seed import SeedCredentials
@@ -108,14 +111,19 @@ def run_demo(console) -> None:
         from airflow.utils import db
 
         db.resetdb()
-        dag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag("catalog_publish")
+        dagbag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+        dag = dagbag.get_dag("catalog_publish")
         console.write(report(dag, dag.test(), sandbox, mail, "First run"))
         sandbox.stats.reset()
         write_catalog_csv(landing / "merch-feed-2026-11-27-resent.csv", list(reversed(rows)))
-        console.write(report(dag, dag.test(), sandbox, mail, "Second run (the same rows, re-sent in another order)"))
+        seen = len(mail.messages)
+        console.write(report(dag, dag.test(), sandbox, mail, "Second run (the same rows, re-sent in another order)",
+                             emails_before=seen))
+        sandbox.stats.reset()
+        run_inventory_demo(console, sandbox, dagbag, report, mail, DEMO / "retail_sync" / "staging")
 
 
-def report(dag, run, sandbox, mail, title: str) -> str:
+def report(dag, run, sandbox, mail, title: str, flow: str = "catalog", emails_before: int = 0) -> str:
     """One run as a short table: its task instances, its metrics, what Odoo and the mail sink saw."""
     from retail_sync.state.store import StateStore
 
@@ -125,7 +133,7 @@ def report(dag, run, sandbox, mail, title: str) -> str:
         mapped = "" if ti.map_index < 0 else (getattr(ti, "rendered_map_index", None) or str(ti.map_index))
         lines.append(f"  {ti.task_id:<24} {mapped[:28]:<28} {ti.state}")
     store = StateStore()
-    metrics = store.metrics("catalog", run.run_id)
+    metrics = store.metric_totals(flow, run.run_id)
     lines.append("  metrics: " + (", ".join(f"{k}={v:g}" for k, v in metrics.items()) or "none"))
     stats = sandbox.stats.snapshot()
     writes = sum(v["calls"] for k, v in stats["by_call"].items() if k.endswith((".load", ".create", ".write",
@@ -133,8 +141,9 @@ def report(dag, run, sandbox, mail, title: str) -> str:
     count = sandbox.service.call_kw(sandbox.databases["odoo"], 1, "product.product", "search_count",
                                     [[["default_code", "!=", "SHIP"]]], {})
     lines.append(f"  Odoo: {stats['calls']} RPC calls ({writes} writing), {count} products;"
-                 f" open dead letters: {len(store.dead_letters('catalog'))}")
-    lines.append(f"  emails so far: {len(mail.messages)}" + "".join(f"\n    - {m['Subject']}" for m in mail.messages))
+                 f" open {flow} dead letters: {len(store.dead_letters(flow))}")
+    new = mail.messages[emails_before:]
+    lines.append(f"  emails: {len(new)} new" + "".join(f"\n    - {m['Subject']}" for m in new))
     return "\n".join(lines) + "\n"
 
 

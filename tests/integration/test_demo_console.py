@@ -1,6 +1,7 @@
 """`make demo` (retail_sync_sandbox.demo) end to end on a small feed: the console holds only the summary —
 one table per run built from the task instances and the state store's metrics — while Airflow's and Great
-Expectations' logs go to demo.log in the demo folder."""
+Expectations' logs go to demo.log in the demo folder. The catalog runs twice, then the inventory snapshot
+corrects three storefronts and, run again, finds nothing left to push."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path)
     console = done.stdout + done.stderr
     assert done.returncode == 0, console[-3000:]
     lines = console.splitlines()
-    assert len(lines) < 60, console
+    assert len(lines) < 90, console
     assert not any("[info" in line or "[warning" in line or "Traceback" in line for line in lines), console
     first = lines.index(next(line for line in lines if line.startswith("=== First run")))
     assert lines[first].endswith("→ failed")  # the file with the wrong columns fails its own task
@@ -28,5 +29,13 @@ def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path)
     assert "rows_loaded=40" in console and "rows_quarantined=4" in console
     second = next(line for line in lines if line.startswith("=== Second run"))
     assert second.endswith("→ success") and "rows_loaded=0" in console
+    inventory = console[console.index("=== Inventory snapshot and corrections"):]
+    first_pass, second_pass = inventory.split("=== Inventory again")
+    assert first_pass.splitlines()[0].endswith("→ success") and second_pass.splitlines()[0].endswith("→ success")
+    corrected = [line.split() for line in first_pass.splitlines() if "level_differs" in line]
+    assert {fields[1] for fields in corrected} == {"shopify-eu", "shopify-us", "woo-uk"}
+    pushed = sum(int(fields[3]) for fields in corrected)
+    assert f"levels_pushed={pushed}," in first_pass          # every differing level pushed, once
+    assert "levels_pushed=0," in second_pass and "level_differs" not in second_pass
     log = (folder / "demo.log").read_text()
     assert "[DAG TEST]" in log and log.count("\n") > 5 * len(lines)

@@ -211,6 +211,19 @@ class StateStore:
         with self.engine.connect() as conn:
             return {metric: value for metric, value in conn.execute(query)}
 
+    def metric_totals(self, flow: str, run_id: str) -> dict[str, float]:
+        """A run's figures summed over their labels (per channel, per warehouse …), each label set counted
+        at its latest value, so a retried task's second recording replaces its first instead of adding."""
+        table = schema.run_metrics
+        query = (sa.select(table.c.metric, table.c.labels, table.c.value)
+                 .where(table.c.flow == flow, table.c.run_id == run_id).order_by(table.c.id))
+        with self.engine.connect() as conn:
+            latest = {(metric, labels): value for metric, labels, value in conn.execute(query)}
+        totals: dict[str, float] = {}
+        for (metric, _), value in latest.items():
+            totals[metric] = totals.get(metric, 0.0) + value
+        return totals
+
     # ---------------------------------------------------------------- input files
     def claim_file(self, flow: str, fingerprint: str, uri: str, run_id: str | None = None,
                    lease_seconds: float = DEFAULT_LEASE_SECONDS) -> bool:
