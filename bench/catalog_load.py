@@ -35,6 +35,8 @@ SKUS = int(os.environ.get("BENCH_SKUS", "50000"))
 # set 0 to measure the bare sandbox. Applied to the pipeline and the baseline alike.
 LATENCY_MS = float(os.environ.get("BENCH_ODOO_LATENCY_MS", "20"))
 BASELINE_SKUS = int(os.environ.get("BENCH_BASELINE_SKUS", "5000"))
+# Seconds a call may take: a first load's attribute-line chunk keeps a slow (loaded) sandbox busy for minutes.
+TIMEOUT_S = float(os.environ.get("BENCH_ODOO_TIMEOUT_S", "600"))
 API_KEY = "bench-" + "c" * 34
 ENV = {"ODOO_SANDBOX_API_KEY": API_KEY, "ODOO_SANDBOX_PASSWORD": "bench", "ODOO_SANDBOX_ADMIN_PASSWORD": "bench"}
 
@@ -49,7 +51,7 @@ def pipeline(workdir: Path, rows: list[dict]) -> dict:
     figures = {}
     with SandboxProcess("odoo", "--version", "18", "--seed", "demo", "--faults",
                         json.dumps({"latency_ms": LATENCY_MS}), env=ENV) as server:
-        client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY))
+        client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY, timeout=TIMEOUT_S))
         store = StateStore(f"sqlite:///{workdir}/state.sqlite")
         settings = CatalogSettings(staging_root=workdir / "staging")
         changed = [dict(r) for r in rows]
@@ -80,7 +82,7 @@ def naive(rows: list[dict]) -> dict:
     """What a first integration usually does: per SKU, search by reference, then create or write."""
     with SandboxProcess("odoo", "--version", "18", "--seed", "demo", "--faults",
                         json.dumps({"latency_ms": LATENCY_MS}), env=ENV) as server:
-        client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY))
+        client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY, timeout=TIMEOUT_S))
         category = client.call("product.category", "search", [["name", "=", "All"]], limit=1)[0]
 
         def run():

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from retail_sync.odoo.client import OdooClient
-from retail_sync.odoo.errors import OdooOutcomeUnknown, OdooValidationError
+from retail_sync.odoo.errors import OdooAccessError, OdooOutcomeUnknown, OdooValidationError
 
 MODULE = "retail_sync"
 CHUNK = 500
@@ -40,24 +40,52 @@ class Binder:
 
     def resolve(self, model: str, keys: Iterable[str]) -> dict[str, int]:
         """Odoo ids of the keys already bound for `model` (unbound keys are absent)."""
+        return {key: res_id for key, (_xmlid_id, res_id) in self._bindings(model, keys).items()}
+
+    def _bindings(self, model: str, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """key -> (its ir.model.data id, the Odoo id it names), for the keys bound for `model`."""
         by_name = {xmlid_name(k): k for k in keys}
         names = list(by_name)
-        found: dict[str, int] = {}
+        found: dict[str, tuple[int, int]] = {}
         for start in range(0, len(names), self.chunk):
             rows = self.client.call("ir.model.data", "search_read",
                                     [["module", "=", MODULE], ["model", "=", model],
                                      ["name", "in", names[start:start + self.chunk]]], ["name", "res_id"])
-            found.update((by_name[r["name"]], r["res_id"]) for r in rows)
+            found.update((by_name[r["name"]], (r["id"], r["res_id"])) for r in rows)
         return found
 
-    def bind(self, model: str, ids_by_key: dict[str, int]) -> int:
-        """Register external ids for records created without one; idempotent (bound keys are skipped)."""
-        bound = self.resolve(model, ids_by_key)
+    def bind(self, model: str, ids_by_key: dict[str, int], bound: dict[str, int] | None = None) -> dict[str, str]:
+        """Make each key name its record: create the external ids of records created without one, and move
+        those that name another record (Odoo replaced a variant: a template that gained an attribute archives
+        or deletes its old variants and makes new ones). Idempotent. Returns the keys that could not be moved,
+        with the reason: moving an external id is a write on ir.model.data, which Odoo grants only to
+        Administration / Access Rights, so a least-privilege integration user is refused (the caller
+        dead-letters those keys rather than write the archived record their external id still names).
+
+        `bound`: what the caller's own `resolve` of these keys found before its writes, when it has one (a
+        first load knows that none is bound), to save a look-up of every key: only the keys it shows naming
+        another record are looked up again (their external id may have gone with a deleted variant). A key
+        bound meanwhile by another publisher is caught by the create's "External ID must be unique"."""
+        if bound is None:
+            bound = self.resolve(model, ids_by_key)
+        moved = {k: v for k, v in ids_by_key.items() if k in bound and bound[k] != v}
         missing = {k: v for k, v in ids_by_key.items() if k not in bound}
+        refused: dict[str, str] = {}
+        if moved:
+            current = self._bindings(model, moved)
+            for key, odoo_id in moved.items():
+                if key not in current:
+                    missing[key] = odoo_id            # its record was deleted, and its external id with it
+                elif current[key][1] != odoo_id:      # one write per key: each names a different record
+                    try:
+                        self.client.call("ir.model.data", "write", [current[key][0]], {"res_id": odoo_id})
+                    except OdooAccessError as exc:
+                        refused[key] = (f"Odoo replaced record {current[key][1]} of {model} by {odoo_id}, and its "
+                                        f"external id could not be moved to it: {exc.message.splitlines()[0]}")
         keys = list(missing)
         for start in range(0, len(keys), self.chunk):
             self._create_xmlids(model, {k: missing[k] for k in keys[start:start + self.chunk]})
-        return len(missing)
+        return refused
 
     def _create_xmlids(self, model: str, todo: dict[str, int]) -> None:
         for attempt in range(1, BIND_ATTEMPTS + 1):

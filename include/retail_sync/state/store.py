@@ -116,8 +116,9 @@ class StateStore:
         return found
 
     def record_loaded(self, entries: Iterable[LedgerEntry], run_id: str | None = None) -> int:
+        loaded_at = utcnow()  # one time for the batch: its rows were loaded by one call of the caller
         rows = [{"key": e.key, "model": e.model, "odoo_id": e.odoo_id, "digest": e.digest,
-                 "loaded_at": utcnow(), "run_id": run_id} for e in entries]
+                 "loaded_at": loaded_at, "run_id": run_id} for e in entries]
         if not rows:
             return 0
         stmt = self._insert(schema.sync_ledger)

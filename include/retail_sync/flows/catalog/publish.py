@@ -9,7 +9,10 @@ letters; the rest of the batch still loads.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,7 +24,7 @@ from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.binder import Binder
 from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
-from retail_sync.odoo.loader import load_records, unlink_records
+from retail_sync.odoo.loader import load_records, load_rows, unlink_records
 from retail_sync.odoo.mappers import product as mapper
 from retail_sync.state.store import LedgerEntry, StateStore, utcnow
 
@@ -45,6 +48,7 @@ class CatalogPublisher:
         self.failed: dict[str, str] = {}          # SKU key -> error
         self.template_ids: dict[str, int] = {}    # parent key -> product.template id
         self.variant_ids: dict[str, int] = {}     # SKU key -> product.product id
+        self.bound_variants: dict[str, int] = {}  # SKU key -> variant its external id named before this run's writes
 
     # ---------------------------------------------------------------- plan
     def publish(self, good_path: str) -> PublishResult:
@@ -120,7 +124,7 @@ class CatalogPublisher:
         code. Such a SKU is dead-lettered as a conflict for a person to settle (bind or rename); nothing of it
         is written."""
         rows = [r for p in parents for r in groups[p] if r["key"] not in self.failed]
-        ours = self.binder.resolve("product.product", [r["key"] for r in rows])
+        ours = self.bound_variants = self.binder.resolve("product.product", [r["key"] for r in rows])
         step = self.settings.chunk_size
         holders: list[dict] = []
         for start in range(0, len(rows), step):
@@ -130,16 +134,24 @@ class CatalogPublisher:
                                         ["|", ["default_code", "in", [r["sku"] for r in part]],
                                          ["barcode", "in", barcodes]], ["default_code", "barcode"],
                                         context={"active_test": False})
-        by_code = {h["default_code"]: h["id"] for h in holders if h["default_code"]}
-        by_barcode = {h["barcode"]: h["id"] for h in holders if h["barcode"]}
+        # Several products may hold one code: an old variant Odoo archived when its template gained an attribute
+        # keeps the code of the SKU that now names the new variant. The SKU's own product among them is no conflict.
+        by_code: dict[str, set[int]] = defaultdict(set)
+        by_barcode: dict[str, set[int]] = defaultdict(set)
+        for holder in holders:
+            if holder["default_code"]:
+                by_code[holder["default_code"]].add(holder["id"])
+            if holder["barcode"]:
+                by_barcode[holder["barcode"]].add(holder["id"])
         for row in rows:
             own = ours.get(row["key"])
-            if by_code.get(row["sku"], own) != own:
+            code_holders, barcode_holders = by_code.get(row["sku"]), by_barcode.get(row["barcode"])
+            if code_holders and own not in code_holders:
                 self._fail(row["key"], f"conflict: SKU {row['sku']} is already the internal reference of Odoo "
-                                       f"product {by_code[row['sku']]}, which this sync does not manage")
-            elif row["barcode"] and by_barcode.get(row["barcode"], own) != own:
+                                       f"product {min(code_holders)}, which this sync does not manage")
+            elif row["barcode"] and barcode_holders and own not in barcode_holders:
                 self._fail(row["key"], f"conflict: barcode {row['barcode']} already belongs to Odoo product "
-                                       f"{by_barcode[row['barcode']]}")
+                                       f"{min(barcode_holders)}")
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
         paths = {templates[p]["category"] for p in parents}
@@ -259,9 +271,12 @@ class CatalogPublisher:
 
     def _load_variants(self, groups, parents, changed_skus) -> None:
         todo = {k: v for k, v in self.variant_ids.items() if k in changed_skus and k not in self.failed}
-        self.binder.bind("product.product", todo)
-        records = [mapper.variant_record(row) for parent in parents for row in groups[parent] if row["key"] in todo]
-        for key, error in load_records(self.client, "product.product", records, self.settings.chunk_size).failed.items():
+        for key, error in self.binder.bind("product.product", todo, bound=self.bound_variants).items():
+            self._fail(key, error)
+        rows = [mapper.variant_row(row) for parent in parents for row in groups[parent]
+                if row["key"] in todo and row["key"] not in self.failed]
+        outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS, rows, self.settings.chunk_size)
+        for key, error in outcome.failed.items():
             self._fail(key, error)
 
     def _load_prices(self, groups, templates, parents, changed_skus) -> None:
@@ -270,14 +285,16 @@ class CatalogPublisher:
             base = Decimal(templates[parent]["list_price"])
             for row in groups[parent]:
                 if row["key"] in changed_skus and row["key"] not in self.failed:
-                    rules, stale = mapper.price_records(row, base, self.settings.pricelist)
+                    rules, stale = mapper.price_rows(row, base, self.settings.pricelist,
+                                                     published=row["key"] in self.bound_variants)
                     wanted += rules
                     obsolete += stale
-        for key, error in load_records(self.client, "product.pricelist.item", wanted,
-                                       self.settings.chunk_size).failed.items():
+        for key, error in load_rows(self.client, "product.pricelist.item", mapper.PRICE_COLUMNS, wanted,
+                                    self.settings.chunk_size).failed.items():
             self._fail(key, error)
-        stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
-        unlink_records(self.client, "product.pricelist.item", stale_ids, self.settings.chunk_size)
+        if obsolete:
+            stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
+            unlink_records(self.client, "product.pricelist.item", stale_ids, self.settings.chunk_size)
 
 
 def _payload(product: dict) -> dict:
@@ -285,6 +302,25 @@ def _payload(product: dict) -> dict:
             for k, v in product.items()}
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Keep CPython's cyclic garbage collector from running while a publish maps and writes.
+
+    A first load allocates a few hundred thousand short-lived objects (row values, Odoo's JSON answers). Each
+    burst of allocations makes the collector walk the whole process heap, which in a task process holds
+    Airflow, Great Expectations and pyarrow (~300,000 objects): measured, those walks cost more client CPU
+    than the mapping itself. What a publish builds holds no reference cycles and is freed by reference
+    counting; any cycle it leaves is collected once the collector runs again, right after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def publish_catalog(good_path: str, client: OdooClient, store: StateStore, settings: CatalogSettings,
                     run_id: str) -> PublishResult:
-    return CatalogPublisher(client, store, settings, run_id).publish(good_path)
+    with cyclic_gc_paused():
+        return CatalogPublisher(client, store, settings, run_id).publish(good_path)

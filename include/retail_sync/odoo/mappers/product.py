@@ -1,5 +1,7 @@
 """Catalog records → Odoo values: categories, attributes and their values, product templates, variants
-and pricelist rules. Each function returns one `Record`: the record's key and its `load()` columns.
+and pricelist rules. Each function returns one `Record`: the record's key and its `load()` columns; the
+per-SKU ones (variants, prices) return a `Row` instead, its values in one column list shared by all rows
+(a first load maps every SKU: no dict per row).
 
 Everything is addressed by external id (`binder.xmlid`), so a record written twice is one record.
 """
@@ -21,6 +23,7 @@ from retail_sync.odoo.binder import xmlid
 from retail_sync.odoo.mappers.values import load_datetime, load_value
 
 Record = tuple[str, dict[str, str]]     # (record key, {load() column: text})
+Row = tuple[str, list[str]]             # (record key, [text per column of the model's shared column list])
 
 
 def storable_product_fields(version: int) -> dict[str, str]:
@@ -56,34 +59,42 @@ def template_record(parent_key: str, template: dict, tax_classes: dict[str, str]
         "active": load_value(template["active"]), **storable_product_fields(version)}
 
 
-def variant_record(product: dict) -> Record:
-    return product["key"], {
-        "id": xmlid(product["key"]), "default_code": product["sku"], "barcode": load_value(product["barcode"]),
-        "standard_price": load_value(product["cost"]), "weight": load_value(product["weight"]),
-        "active": load_value(product["active"])}
+VARIANT_COLUMNS = ["id", "default_code", "barcode", "standard_price", "weight", "active"]
 
 
-def price_records(product: dict, base_price: Decimal, pricelist: str) -> tuple[list[Record], list[str]]:
-    """The SKU's pricelist rules: its own price when it differs from the parent's, and its promotion.
+def variant_row(product: dict) -> Row:
+    """The SKU's variant fields, in VARIANT_COLUMNS order."""
+    return product["key"], [xmlid(product["key"]), product["sku"], load_value(product["barcode"]),
+                            load_value(product["cost"]), load_value(product["weight"]), load_value(product["active"])]
 
-    Returns the rules to write and the keys of rules that must no longer exist.
+
+PRICE_COLUMNS = ["id", "pricelist_id/id", "applied_on", "product_id/id", "compute_price", "fixed_price",
+                 "min_quantity", "date_start", "date_end"]
+
+
+def price_rows(product: dict, base_price: Decimal, pricelist: str, published: bool) -> tuple[list[Row], list[str]]:
+    """The SKU's pricelist rules (PRICE_COLUMNS): its own price when it differs from the parent's, and its
+    promotion.
+
+    Returns the rules to write and the keys of rules that must no longer exist. A SKU never `published`
+    (its variant was not bound before this run, so no rule can name it yet) has none to remove.
     """
-    def rule(key: str, price, start, end) -> Record:
-        return product["key"], {
-            "id": xmlid(key), "pricelist_id/id": pricelist, "applied_on": "0_product_variant",
-            "product_id/id": xmlid(product["key"]), "compute_price": "fixed", "fixed_price": str(price),
-            "min_quantity": "0", "date_start": load_datetime(start), "date_end": load_datetime(end)}
+    variant = xmlid(product["key"])
+
+    def rule(key: str, price, start, end) -> Row:
+        return product["key"], [xmlid(key), pricelist, "0_product_variant", variant, "fixed", str(price), "0",
+                                load_datetime(start), load_datetime(end)]
 
     wanted, obsolete = [], []
-    own, promo = price_key(product["sku"]), promo_key(product["sku"])
     if product["list_price"] != base_price:
-        wanted.append(rule(own, product["list_price"], None, None))
-    else:
-        obsolete.append(own)
+        wanted.append(rule(price_key(product["sku"]), product["list_price"], None, None))
+    elif published:
+        obsolete.append(price_key(product["sku"]))
     if product["promo_price"] is not None:
-        wanted.append(rule(promo, product["promo_price"], product["promo_start"], product["promo_end"]))
-    else:
-        obsolete.append(promo)
+        wanted.append(rule(promo_key(product["sku"]), product["promo_price"], product["promo_start"],
+                           product["promo_end"]))
+    elif published:
+        obsolete.append(promo_key(product["sku"]))
     return wanted, obsolete
 
 
