@@ -13,7 +13,7 @@ import threading
 import time
 from collections import defaultdict
 
-HTTP_FAULTS = ("429", "502", "503", "504")
+HTTP_FAULTS = ("429", "500", "502", "503", "504")
 IN_BAND_FAULTS = ("serialization",)
 
 

@@ -13,8 +13,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from .faults import CallStats, FaultInjector
 
-PROXY_FAULTS = {"429": "Too Many Requests", "502": "Bad Gateway", "503": "Service Unavailable",
-                "504": "Gateway Timeout"}
+PROXY_FAULTS = {"429": "Too Many Requests", "500": "Internal Server Error", "502": "Bad Gateway",
+                "503": "Service Unavailable", "504": "Gateway Timeout"}
 
 
 def proxy_fault(fault: str, retry_after: float) -> Response:

@@ -124,11 +124,11 @@ def test_a_level_sold_between_read_and_push_keeps_the_sale(channels):
     assert all(after[r["sku"]] == r["target"] for r in others)
 
 
-def test_throttling_and_gateway_errors_mid_push_are_retried(channels):
+def test_throttling_and_server_errors_mid_push_are_retried(channels):
     world, shop, _woo, _on_hand = channels
     flow = world.flow()
     snapshot = flow.take_snapshot(NINE)
-    shop.faults.configure(FaultPlan(fail_calls={2: "429", 4: "503"}, retry_after=0.01))  # call 1 reads the levels
+    shop.faults.configure(FaultPlan(fail_calls={2: "429", 4: "500"}, retry_after=0.01))  # call 1 reads the levels
     outcome = flow.correct_channel("shopify_eu", snapshot, verify=True)
     assert outcome.remaining == 0 and outcome.push.pushed == outcome.differing
     assert outcome.push.calls == -(-outcome.differing // 10) + 2          # every batch once, the 2 refused again
@@ -164,8 +164,8 @@ def test_woocommerce_throttled_mid_push_is_retried_and_each_level_written_once(c
     shown(world, "woo_uk")
     reads = woo.stats.snapshot()["calls"]                                 # one full stock pass
     woo.stats.reset()
-    # The full pass first, then the batches: the 2nd batch call is throttled, the 3rd meets a 503.
-    woo.faults.configure(FaultPlan(fail_calls={reads + 2: "429", reads + 4: "503"}, retry_after=0.01))
+    # The full pass first, then the batches: the 2nd batch call is throttled, the 3rd meets a 500.
+    woo.faults.configure(FaultPlan(fail_calls={reads + 2: "429", reads + 4: "500"}, retry_after=0.01))
     outcome = flow.correct_channel("woo_uk", snapshot)
     assert outcome.push.pushed == outcome.differing > 20 and outcome.push.failed == {}
     batch_calls = woo.stats.snapshot()["by_call"]["batch"]
