@@ -499,59 +499,64 @@ def parse_timestamp(text) -> dt.datetime | None:
 def to_canonical(rows: pd.DataFrame) -> tuple[pa.Table, dict[int, str]]:
     """Validated, prepared feed rows (`attributes` is the JSON the suite built) → a pyarrow Table of
     canonical Products (decimals, booleans, UTC times), and the rows that could not be converted after
-    all ({row: reason}): those are quarantined, never raised. Column by column, for speed."""
-    import pyarrow.compute as pc
-
+    all ({row: reason}): those are quarantined, never raised. Column by column: each conversion runs once
+    per distinct value of its column."""
     from retail_sync.canonical.keys import product_key
     from retail_sync.canonical.money import DECIMAL_TEXT, MONEY, parse_money
     from retail_sync.canonical.product import PRODUCT_SCHEMA
+    from retail_sync.feeds.distinct_values import map_distinct
 
-    row_ids = [int(r) for r in rows["_row"]]
+    row_ids = rows["_row"].to_numpy(dtype="int64")
     failures: dict[int, str] = {}
 
-    def text(name: str) -> list:
-        return rows[name].tolist() if name in rows else [None] * len(row_ids)
+    def text(name: str) -> pa.Array:
+        if name not in rows:
+            return pa.nulls(len(row_ids), pa.string())
+        return pa.array(rows[name].to_numpy(dtype=object), pa.string(), from_pandas=True)
 
-    def each(name: str, convert) -> list:
-        values = []
-        for row, value in zip(row_ids, text(name)):
-            try:
-                values.append(None if value is None else convert(value))
-            except Exception as exc:  # any value that does not convert quarantines its row
-                failures.setdefault(row, f"{name} {value!r} does not convert: {type(exc).__name__}: {exc}"[:300])
-                values.append(None)
-        return values
+    def each(name: str, convert, result_type: pa.DataType) -> pa.Array:
+        values = text(name)
+        converted, failed = map_distinct(values, convert, result_type)
+        if failed:   # name the rows, in row order, with the first column that failed them
+            for row, value in zip(row_ids.tolist(), values.to_pylist()):
+                if value in failed:
+                    exc = failed[value]
+                    failures.setdefault(row, f"{name} {value!r} does not convert: {type(exc).__name__}: {exc}"[:300])
+        return converted
 
     def money(name: str) -> pa.Array:
-        values = pa.array(text(name), pa.string())
+        values = text(name)
         # When every value has parse_money's form, cast them in one go; otherwise value by value.
         if pc.all(pc.match_substring_regex(values, DECIMAL_TEXT.pattern)).as_py() in (True, None):
             return values.cast(MONEY)
-        return pa.array(each(name, parse_money), MONEY)
+        return each(name, parse_money, MONEY)
 
+    seconds = pa.timestamp("s", tz="UTC")
+    skus = text("sku")
     columns = {
-        "key": [product_key(sku) for sku in text("sku")], "sku": text("sku"), "parent_key": text("parent_key"),
+        "key": pc.binary_join_element_wise(product_key(""), skus, ""), "sku": skus, "parent_key": text("parent_key"),
         "name": text("name"), "description": text("description"),
-        "category_path": each("category_path", lambda v: "/".join(level.strip() for level in v.split("/"))),
+        "category_path": each("category_path", lambda v: "/".join(level.strip() for level in v.split("/")),
+                              pa.string()),
         "list_price": money("list_price"), "cost": money("cost"),
-        "currency": each("currency", str.upper), "barcode": text("barcode"),
-        "tax_class": each("tax_class", str.lower), "active": each("active", lambda v: BOOLEAN_WORDS[v.lower()]),
-        "weight": each("weight", float), "attributes": text("attributes"),
+        "currency": each("currency", str.upper, pa.string()), "barcode": text("barcode"),
+        "tax_class": each("tax_class", str.lower, pa.string()),
+        "active": each("active", lambda v: BOOLEAN_WORDS[v.lower()], pa.bool_()),
+        "weight": each("weight", float, pa.float64()), "attributes": text("attributes"),
         "promo_price": money("promo_price"),
-        "promo_start": each("promo_start", lambda v: whole_seconds(parse_timestamp(v))),
-        "promo_end": each("promo_end", lambda v: whole_seconds(parse_timestamp(v))),
-        "source_row": row_ids,
+        "promo_start": each("promo_start", lambda v: whole_seconds(parse_timestamp(v)), seconds),
+        "promo_end": each("promo_end", lambda v: whole_seconds(parse_timestamp(v)), seconds),
+        "source_row": pa.array(row_ids, pa.int64()),
     }
     try:
-        table = pa.table({name: pa.array(values, PRODUCT_SCHEMA.field(name).type) if isinstance(values, list)
-                          else values for name, values in columns.items()}, schema=PRODUCT_SCHEMA)
+        table = pa.table(columns, schema=PRODUCT_SCHEMA)
+        if failures:
+            table = table.filter(pa.array([row not in failures for row in row_ids.tolist()]))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:   # a value of the wrong kind: find its rows one by one
         if len(row_ids) > 1:
             return _row_by_row(rows, failures)
-        failures.setdefault(row_ids[0], f"row does not convert: {exc}"[:300])
+        failures.setdefault(int(row_ids[0]), f"row does not convert: {exc}"[:300])
         return PRODUCT_SCHEMA.empty_table(), failures
-    if failures:
-        table = table.filter(pa.array([row not in failures for row in row_ids]))
     return table, failures
 
 
