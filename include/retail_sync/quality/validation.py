@@ -142,7 +142,7 @@ class SuiteRunner:
         failing row). The rows a failed rule names are then found with the expectation's own condition on
         the same column; when their number is not exactly GX's count (or the expectation is of a kind not
         mirrored here) GX is asked again, for this frame, with every failing row listed."""
-        checked = frame[sorted({ROW_ID, *(r.column for r in self.rules if r.column)})]   # GX sees what it checks
+        checked = _as_text_columns(frame[sorted({ROW_ID, *(r.column for r in self.rules if r.column)})])
         result = self.definition.run(batch_parameters={"dataframe": checked}, result_format={"result_format": "BASIC"})
         found = self._rows_by_condition(checked, result)
         if found is None:
@@ -194,6 +194,15 @@ class SuiteRunner:
         return found
 
 
+def _as_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns GX checks, text ones as pandas' Arrow-backed `str`: what GX's regex and length checks
+    turn every column into first (`astype(str)`), done once per column rather than once per expectation."""
+    import pandas as pd
+
+    return pd.DataFrame({name: column.astype("str") if pd.api.types.infer_dtype(column, skipna=True) == "string"
+                         else column for name, column in frame.items()})
+
+
 def unexpected_mask(expectation, column: pd.Series):
     """The rows a column-map expectation counts as unexpected, by the condition GX applies to it (values
     that are null are not checked, except by the null expectations), or None for another kind."""
@@ -208,10 +217,12 @@ def unexpected_mask(expectation, column: pd.Series):
     if isinstance(expectation, gxe.ExpectColumnValuesToMatchRegex):
         pattern = re.compile(expectation.regex)
         bad = [pattern.search(str(value)) is None for value in values]
-    elif isinstance(expectation, gxe.ExpectColumnValuesToBeInSet):
-        bad = ~values.isin(list(expectation.value_set)).to_numpy()
+    elif isinstance(expectation, gxe.ExpectColumnValuesToBeInSet) and expectation.value_set is not None:
+        bad = ~values.isin(expectation.value_set).to_numpy()
     elif isinstance(expectation, gxe.ExpectColumnValueLengthsToBeBetween):
-        lengths = values.map(len).to_numpy()
+        if expectation.strict_min or expectation.strict_max:
+            return None
+        lengths = values.map(lambda value: len(str(value))).to_numpy()   # GX measures astype(str)
         low, high = expectation.min_value, expectation.max_value
         bad = ((lengths < low) if low is not None else False) | ((lengths > high) if high is not None else False)
     else:
