@@ -31,8 +31,11 @@ MAX_NAME = 255       # names longer than this are refused rather than silently c
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 # Keys and names built from these columns must not hide characters: C0/C1 controls, zero-width and
 # bidirectional marks, the byte order mark, soft hyphen.
-VISIBLE_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-                   r"\ufeff\ufff9-\ufffb]*$")
+# From U+00AD on the characters are written as themselves, not as \u escapes: the same class to Python's re,
+# and one pandas can hand to pyarrow's RE2 (on a \u escape it falls back to Python's re, value by value).
+VISIBLE_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f"
+                   "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+                   r"]*$")
 CATEGORY_PATTERN = r"^[^/]*[^/\s][^/]*(?:/[^/]*[^/\s][^/]*)*$"
 DECIMAL_PATTERN = DECIMAL_TEXT.pattern
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
