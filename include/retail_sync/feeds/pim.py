@@ -36,7 +36,6 @@ REQUIRED_COLUMNS = ("sku", "parent_key", "name", "category_path", "list_price", 
 OPTIONAL_COLUMNS = ("description", "cost", "barcode", "weight", "promo_price", "promo_start", "promo_end")
 ATTRIBUTE_PREFIX = "attr_"     # attr_size, attr_colour: the variant attributes
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-META_COLUMNS = ("_row", "_problem", "_raw")
 WHOLE_FILE = 0                 # batches(WHOLE_FILE): every row in one frame
 
 BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "y": True, "false": False, "0": False, "no": False, "n": False}
@@ -81,10 +80,10 @@ class Feed:
     def batches(self, size: int) -> Iterator[pd.DataFrame]:
         """Frames of at most `size` rows (all rows when 0): text columns + `_row` (1-based data row),
         `_problem`, `_raw` (the unparsed line)."""
-        for table in self.tables(size):
+        for table in self._tables(size):
             yield pd.DataFrame({name: _as_objects(column) for name, column in zip(table.column_names, table.columns)})
 
-    def tables(self, size: int) -> Iterator[pa.Table]:
+    def _tables(self, size: int) -> Iterator[pa.Table]:
         """The spooled rows as Arrow tables of at most `size` rows (all rows when 0)."""
         self.spool.seek(0)
         reader = pa.ipc.open_stream(self.spool)

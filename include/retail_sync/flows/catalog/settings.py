@@ -16,7 +16,7 @@ class CatalogSettings:
     chunk_size: int = 500
     csv_delimiter: str = ","               # CSV is RFC 4180 (double quotes, doubled inside); only this varies
     settle_seconds: float = 2.0            # a file is taken once unchanged (size, mtime) for this long
-    validate_batch_rows: int = 75_000      # rows validated at a time: memory follows this, not the file
+    validate_batch_rows: int = 50_000      # rows validated at a time: memory follows this, not the file
     max_quarantine_share: float = 0.25     # above this share of bad rows the whole file is blocked
     min_row_ratio: float = 0.5             # a feed with fewer rows than this share of the last one is blocked
     root_category: str = "product.product_category_all"
