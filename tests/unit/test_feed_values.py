@@ -41,7 +41,7 @@ def test_batches_cover_every_row_once(tmp_path):
     assert [len(b) for b in batches] == [4, 4, 3] and feed.row_count == 11
     assert [r for b in batches for r in b["_row"]] == list(range(1, 12))
     assert batches[-1]["_problem"].iloc[-1] == "row has 2 fields, the header has 8"
-    assert feed.keys["sku"].tolist() == [*[f"S{i}" for i in range(10)], "SHORT"]
+    assert feed.keys["sku"].to_pylist() == [*[f"S{i}" for i in range(10)], "SHORT"]
 
 
 def test_jsonl_bom_nested_and_case_clash(tmp_path):

@@ -9,15 +9,19 @@ whole file's key columns (`FileKeys`), so they hold when the file is validated i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from retail_sync.canonical.barcodes import is_valid_gtin
+from retail_sync.canonical.barcodes import valid_gtins
 from retail_sync.canonical.currencies import ISO_4217
 from retail_sync.canonical.money import DECIMAL_TEXT
+from retail_sync.feeds.distinct_values import map_distinct
 from retail_sync.feeds.pim import BOOLEAN_WORDS, parse_timestamp
 from retail_sync.quality.validation import Rule
 
@@ -27,34 +31,39 @@ MAX_NAME = 255       # names longer than this are refused rather than silently c
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 # Keys and names built from these columns must not hide characters: C0/C1 controls, zero-width and
 # bidirectional marks, the byte order mark, soft hyphen.
-VISIBLE_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
-                   r"\ufeff\ufff9-\ufffb]*$")
+# From U+00AD on the characters are written as themselves, not as \u escapes: the same class to Python's re,
+# and one pandas can hand to pyarrow's RE2 (on a \u escape it falls back to Python's re, value by value).
+VISIBLE_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f"
+                   "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+                   r"]*$")
 CATEGORY_PATTERN = r"^[^/]*[^/\s][^/]*(?:/[^/]*[^/\s][^/]*)*$"
 DECIMAL_PATTERN = DECIMAL_TEXT.pattern
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _total(check: Callable[..., bool]) -> Callable[..., bool]:
-    """A derived check that fails its row instead of raising (an overflowing date is a bad row, not a crash)."""
-    def checked(*args) -> bool:
-        try:
-            return bool(check(*args))
-        except Exception:
-            return False
-    return checked
+def _timestamp_micros(text: str) -> int | None:
+    """A promotion time → microseconds since the epoch (UTC), or None when it does not read. Never
+    raises: an overflowing date is a bad row, not a crash."""
+    try:
+        return (parse_timestamp(text) - EPOCH) // dt.timedelta(microseconds=1)
+    except Exception:
+        return None
 
 
-@_total
-def _promo_times_ok(start, end) -> bool:
-    """Readable ISO-8601 times, to the second (Odoo keeps seconds; a fraction would make start = end)."""
-    return all(parse_timestamp(v).microsecond == 0 for v in (start, end) if v is not None)
+def _promo_checks(price: pa.Array, start: pa.Array, end: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(times are readable and in whole seconds, the promotion has a price and starts before it ends) per
+    row; both true for a row without any promotion field. Odoo keeps seconds: a fraction would make
+    start = end."""
+    begins = map_distinct(start, _timestamp_micros, pa.int64())[0]
+    ends = map_distinct(end, _timestamp_micros, pa.int64())[0]
 
+    def whole_seconds(micros: pa.Array, text: pa.Array) -> pa.Array:
+        return pc.or_kleene(pc.is_null(text), pc.fill_null(pc.equal(pc.remainder(micros, 1_000_000), 0), False))
 
-@_total
-def _promo_ok(price, start, end) -> bool:
-    if price is None and start is None and end is None:
-        return True
-    begins, ends = parse_timestamp(start), parse_timestamp(end)
-    return price is not None and begins is not None and ends is not None and begins < ends
+    no_promo = pc.and_(pc.and_(pc.is_null(price), pc.is_null(start)), pc.is_null(end))
+    times_ok = pc.and_(whole_seconds(begins, start), whole_seconds(ends, end))
+    promo_ok = pc.fill_null(pc.and_(pc.is_valid(price), pc.less(begins, ends)), False)
+    return pc.or_(no_promo, times_ok), pc.or_(no_promo, promo_ok)
 
 
 @dataclass
@@ -65,13 +74,20 @@ class FileKeys:
     repeated_signatures: set
 
     @classmethod
-    def of(cls, keys: pd.DataFrame, attribute_columns: list[str]) -> FileKeys:
-        if keys.empty:
+    def of(cls, keys: pa.Table, attribute_columns: list[str]) -> FileKeys:
+        """From the whole file's key columns (sku, parent_key, attr_*), grouped in Arrow: only the keys
+        that repeat come back to Python."""
+        if not keys.num_columns or not keys.num_rows:
             return cls(set(), set())
-        skus = keys["sku"]
-        signatures = variant_signatures(keys, attribute_columns)
-        return cls(set(skus[skus.duplicated(keep=False)].dropna()),
-                   set(signatures[signatures.duplicated(keep=False)]))
+        skus = keys.select(["sku"]).group_by("sku").aggregate([([], "count_all")])
+        repeated_skus = skus.filter(pc.greater(skus["count_all"], 1))["sku"].drop_null().to_pylist()
+        # parent_key as str() sees it (a missing one reads "None"), so groups are exactly equal signatures.
+        variant = keys.select(["parent_key", *attribute_columns]).set_column(
+            0, "parent_key", pc.fill_null(keys["parent_key"], "None"))
+        groups = variant.group_by(variant.column_names).aggregate([([], "count_all")])
+        repeated = groups.filter(pc.greater(groups["count_all"], 1)).drop_columns(["count_all"]).to_pandas(
+            types_mapper=None).astype(object).where(lambda f: f.notna(), None)
+        return cls(set(repeated_skus), set(variant_signatures(repeated, attribute_columns)))
 
 
 def attribute_json(frame: pd.DataFrame, attribute_columns: list[str]) -> pd.Series:
@@ -95,23 +111,31 @@ def variant_signatures(frame: pd.DataFrame, attribute_columns: list[str]) -> pd.
 
 
 def prepare(rows: pd.DataFrame, attribute_columns: list[str], keys: FileKeys | None = None) -> pd.DataFrame:
-    """The derived columns the rules check; `keys` from the whole file (default: this frame is the file)."""
+    """The derived columns the rules check; `keys` from the whole file (default: this frame is the file).
+    Computed column-wise (Arrow, or the exact row-wise function once per distinct value)."""
     frame = rows.copy()
     for column in ("description", "cost", "barcode", "weight", "promo_price", "promo_start", "promo_end"):
         if column not in frame:
             frame[column] = None
-    frame["currency"] = frame["currency"].map(lambda v: v.upper() if isinstance(v, str) else v)
-    frame["tax_class"] = frame["tax_class"].map(lambda v: v.lower() if isinstance(v, str) else v)
-    frame["active_flag"] = frame["active"].map(lambda v: BOOLEAN_WORDS.get(str(v).lower()) if v is not None else None)
-    frame["barcode_valid"] = frame["barcode"].map(_total(lambda v: v is None or is_valid_gtin(str(v))))
-    promo = list(zip(frame["promo_price"].tolist(), frame["promo_start"].tolist(), frame["promo_end"].tolist()))
-    no_promo = (None, None, None)
-    frame["promo_times_valid"] = pd.Series([v == no_promo or _promo_times_ok(v[1], v[2]) for v in promo],
-                                           index=frame.index, dtype=object)
-    frame["promo_valid"] = pd.Series([v == no_promo or _promo_ok(*v) for v in promo], index=frame.index, dtype=object)
+
+    def arrow(column: str) -> pa.Array:
+        return pa.array(frame[column].to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+    def objects(values: pa.Array) -> np.ndarray:
+        return values.to_numpy(zero_copy_only=False)
+
+    frame["currency"] = objects(map_distinct(arrow("currency"), str.upper, pa.string())[0])
+    frame["tax_class"] = objects(map_distinct(arrow("tax_class"), str.lower, pa.string())[0])
+    frame["active_flag"] = objects(map_distinct(arrow("active"), lambda v: BOOLEAN_WORDS.get(v.lower()),
+                                                pa.bool_())[0])
+    frame["barcode_valid"] = objects(pc.fill_null(valid_gtins(arrow("barcode")), True))
+    times_ok, promo_ok = _promo_checks(arrow("promo_price"), arrow("promo_start"), arrow("promo_end"))
+    frame["promo_times_valid"], frame["promo_valid"] = objects(times_ok), objects(promo_ok)
     frame["attributes"] = attribute_json(frame, attribute_columns)
     frame["variant_signature"] = frame["parent_key"].astype(object).map(str) + "|" + frame["attributes"]
-    keys = keys or FileKeys.of(frame, attribute_columns)
+    if keys is None:
+        keys = FileKeys.of(pa.Table.from_pydict({c: arrow(c) for c in ["sku", "parent_key", *attribute_columns]}),
+                           attribute_columns)
     frame["sku_unique"] = ~frame["sku"].isin(keys.repeated_skus)
     frame["variant_unique"] = ~frame["variant_signature"].isin(keys.repeated_signatures)
     return frame

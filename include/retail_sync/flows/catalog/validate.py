@@ -7,8 +7,8 @@ blocked whole. Both alert.
 The file is validated in batches of `settings.validate_batch_rows` rows, so memory stays a small
 multiple of one batch rather than of the file: each batch is checked with GX, its good rows appended
 to the good Parquet, its bad rows to the quarantine. The rules across rows (SKU unique in the file, one
-SKU per variant, the row-count and quarantine-share gates) use the whole file's figures from the
-reader's first pass, so a batch boundary changes nothing. Data Docs are built for the batches that
+SKU per variant, the row-count and quarantine-share gates) use the whole file's figures, which the reader
+kept while parsing the file (its key columns), so a batch boundary changes nothing. Data Docs are built for the batches that
 have failures (a clean batch adds nothing a person needs to open).
 """
 
