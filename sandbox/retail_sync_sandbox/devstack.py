@@ -1,10 +1,11 @@
-"""`make up` / `make down`: a development Airflow (SQLite, LocalExecutor) with the Odoo sandbox and a mail
+"""`make up` / `make down`: a development Airflow (SQLite, LocalExecutor) with the Odoo sandbox, two live
+storefront sandboxes (Shopify shopify-eu, WooCommerce woo-uk: orders keep arriving and changing) and a mail
 sink, all on loopback.
 
 `python -m retail_sync_sandbox.devstack up` checks every port first and stops with a message naming the
-variable to change if one is taken, before anything starts. It then starts the Odoo sandbox, the mail
+variable to change if one is taken, before anything starts. It then starts the sandboxes, the mail
 sink, and Airflow's scheduler, dag-processor, triggerer and API server (each in its own process group,
-output in `<stack>/logs/`), stores the `odoo_default` and `smtp_default` connections in the metadata DB
+output in `<stack>/logs/`), stores the `odoo_default`, `smtp_default`, `shopify_eu` and `woo_uk` connections in the metadata DB
 (so they are listed in Admin → Connections and their Test button works), writes a small sample feed and
 prints the command that drops it into the landing folder. The pids go to `<stack>/devstack.pid`;
 `python -m retail_sync_sandbox.devstack down` (or SIGTERM/Ctrl-C to the runner) stops everything it
@@ -12,6 +13,7 @@ started.
 
 Ports (environment variables, the defaults in brackets): AIRFLOW__API__PORT [8080] — the UI, the REST
 API and the execution API the tasks call; ODOO_SANDBOX_PORT [8069]; MAIL_SINK_PORT [8025];
+SHOPIFY_SANDBOX_PORT [8081]; WOO_SANDBOX_PORT [8083];
 AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT [8793] and AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT [8794]
 (the scheduler's and triggerer's log servers). DEVSTACK_DIR [.devstack] holds the state; secrets are
 generated once into `<stack>/secrets.env` (mode 600, not in git) and reused.
@@ -41,6 +43,8 @@ PORTS = {
     "AIRFLOW__API__PORT": (8080, "Airflow UI and API"),
     "ODOO_SANDBOX_PORT": (8069, "Odoo sandbox"),
     "MAIL_SINK_PORT": (8025, "mail sink (SMTP)"),
+    "SHOPIFY_SANDBOX_PORT": (8081, "Shopify sandbox"),
+    "WOO_SANDBOX_PORT": (8083, "WooCommerce sandbox"),
     "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": (8793, "scheduler's task log server"),
     "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": (8794, "triggerer's log server"),
 }
@@ -97,6 +101,9 @@ def load_secrets(stack: Path) -> dict[str, str]:
               "ODOO_SANDBOX_PASSWORD": lambda: secrets.token_urlsafe(16),
               "ODOO_SANDBOX_ADMIN_PASSWORD": lambda: secrets.token_urlsafe(16),
               "SANDBOX_CONTROL_TOKEN": lambda: secrets.token_urlsafe(24),   # the sandboxes' /sandbox/* routes
+              "SHOPIFY_SANDBOX_TOKEN": lambda: "shpat_" + secrets.token_hex(16),
+              "WOO_SANDBOX_KEY": lambda: "ck_" + secrets.token_hex(16),
+              "WOO_SANDBOX_SECRET": lambda: "cs_" + secrets.token_hex(16),
               "AIRFLOW__CORE__FERNET_KEY": lambda: Fernet.generate_key().decode(),
               "AIRFLOW__API_AUTH__JWT_SECRET": lambda: secrets.token_urlsafe(32)}
     if not wanted.keys() <= values.keys():
@@ -125,13 +132,27 @@ def airflow_environment(stack: Path, ports: dict[str, int], creds: dict[str, str
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
         "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
         "RETAIL_SYNC_HOME": str(stack / "retail_sync"),
+        # inventory_snapshot corrects both storefronts from Odoo's main warehouse.
+        "RETAIL_SYNC_INVENTORY_CHANNELS": json.dumps(STOREFRONT_MAPPING),
         # Airflow's components are started as `airflow ...`: the venv's bin must be on PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
 
 
+STOREFRONTS = {"shopify": ("shopify-eu", "SHOPIFY_SANDBOX_PORT"), "woocommerce": ("woo-uk", "WOO_SANDBOX_PORT")}
+STOREFRONT_MAPPING = [{"conn_id": "shopify_eu", "locations": {"WH": "gid://shopify/Location/71000001"},
+                       "safety_buffer": 2},
+                      {"conn_id": "woo_uk", "locations": {"WH": "store"}}]
+LIVE_ORDERS_PER_SECOND = "0.2"     # the storefronts keep taking (and changing) orders while the stack runs
+
+
 def connections(ports: dict[str, int], creds: dict[str, str]) -> dict[str, dict]:
     return {
+        "shopify_eu": {"conn_type": "shopify", "host": f"http://127.0.0.1:{ports['SHOPIFY_SANDBOX_PORT']}",
+                       "password": creds["SHOPIFY_SANDBOX_TOKEN"], "extra": json.dumps({"channel": "shopify-eu"})},
+        "woo_uk": {"conn_type": "woocommerce", "host": f"http://127.0.0.1:{ports['WOO_SANDBOX_PORT']}",
+                   "login": creds["WOO_SANDBOX_KEY"], "password": creds["WOO_SANDBOX_SECRET"],
+                   "extra": json.dumps({"channel": "woo-uk"})},
         "odoo_default": {"conn_type": "odoo", "host": f"http://127.0.0.1:{ports['ODOO_SANDBOX_PORT']}",
                          "login": "retail-sync", "password": creds["ODOO_SANDBOX_API_KEY"],
                          "extra": json.dumps({"database": "odoo"})},
@@ -306,6 +327,10 @@ def run(stack: Stack, ports: dict[str, int], creds: dict[str, str], mail) -> int
     stack.start("odoo", [sys.executable, "-m", "retail_sync_sandbox", "odoo",
                          "--port", str(ports["ODOO_SANDBOX_PORT"]), "--version", env.get("ODOO_VERSION", "17"),
                          "--db", f"sqlite:///{stack_path}/odoo.sqlite"])
+    for platform, (store, port) in STOREFRONTS.items():
+        stack.start(store, [sys.executable, "-m", "retail_sync_sandbox", platform, "--store", store,
+                            "--port", str(ports[port]), "--live-rate", LIVE_ORDERS_PER_SECOND,
+                            "--db", f"sqlite:///{stack_path}/{store}.sqlite"])
     airflow = str(Path(sys.executable).parent / "airflow")
     for step in (["db", "migrate"], ["pools", "import", str(ROOT / "config" / "pools.json")]):
         if stack.stopping.is_set():
@@ -332,7 +357,9 @@ def run(stack: Stack, ports: dict[str, int], creds: dict[str, str], mail) -> int
                                                      / 'simple_auth_manager_passwords.json.generated'})
   Odoo sandbox    http://127.0.0.1:{ports['ODOO_SANDBOX_PORT']}  (API key, /sandbox/ control token in {stack_path / 'secrets.env'})
   mail sink       127.0.0.1:{ports['MAIL_SINK_PORT']}  (messages as .eml in {stack_path / 'mail'})
-  connections     odoo_default, smtp_default (Admin → Connections; Test works)
+  storefronts     Shopify shopify-eu http://127.0.0.1:{ports['SHOPIFY_SANDBOX_PORT']}, WooCommerce woo-uk http://127.0.0.1:{ports['WOO_SANDBOX_PORT']}
+                  (live: new and changed orders all the time; inventory_snapshot corrects their stock hourly)
+  connections     odoo_default, smtp_default, shopify_eu, woo_uk (Admin → Connections; Test works)
   logs            {stack.logs}
   first run       cp {sample} {landing}/
                   then trigger catalog_publish in the UI (or wait for its 15-minute schedule)

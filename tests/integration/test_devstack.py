@@ -104,6 +104,20 @@ def admin_token(base: str, airflow_home: Path) -> str:
     return answer.json()["access_token"]
 
 
+def wait_for_a_successful_run(runs_url: str, headers: dict, folder: Path) -> None:
+    deadline = time.monotonic() + 240
+    states: list[str] = []
+    while time.monotonic() < deadline and "success" not in states:
+        time.sleep(2)
+        try:  # on a loaded machine SQLite keeps the API server waiting now and then
+            answer = httpx.get(runs_url, headers=headers, timeout=60)
+        except httpx.TimeoutException:
+            continue
+        states = [run["state"] for run in answer.json().get("dag_runs", [])] if answer.status_code == 200 else []
+        assert "failed" not in states, (states, (folder / "logs" / "scheduler.log").read_text()[-3000:])
+    assert "success" in states, (runs_url, states)
+
+
 def test_up_serves_everything_on_the_given_ports_and_sigterm_stops_every_child(stack, tmp_path):
     runner, env = stack
     folder = Path(env["DEVSTACK_DIR"])
@@ -117,33 +131,26 @@ def test_up_serves_everything_on_the_given_ports_and_sigterm_stops_every_child(s
     headers = {"Authorization": f"Bearer {admin_token(base, folder / 'airflow')}"}
     listed = httpx.get(f"{base}/api/v2/connections", headers=headers, timeout=30).json()["connections"]
     by_id = {c["connection_id"]: c for c in listed}
-    assert set(by_id) == {"odoo_default", "smtp_default"}
+    assert set(by_id) == {"odoo_default", "smtp_default", "shopify_eu", "woo_uk"}
+    assert by_id["shopify_eu"]["host"] == f"http://127.0.0.1:{env['SHOPIFY_SANDBOX_PORT']}"
     assert by_id["odoo_default"]["host"] == f"http://127.0.0.1:{env['ODOO_SANDBOX_PORT']}"
     assert by_id["smtp_default"]["port"] == int(env["MAIL_SINK_PORT"])
     for conn in by_id.values():  # what the Test button sends: the listed fields, the password masked
         tested = httpx.post(f"{base}/api/v2/connections/test", json=conn, headers=headers, timeout=60).json()
         assert tested["status"] is True, tested
 
-    # The tasks reach the execution API on the same port: the scheduled run (nothing landed yet) succeeds.
-    runs_url = f"{base}/api/v2/dags/catalog_publish/dagRuns"
-    deadline = time.monotonic() + 240
-    states: list[str] = []
-    while time.monotonic() < deadline and "success" not in states:
-        time.sleep(2)
-        try:  # on a loaded machine SQLite keeps the API server waiting now and then
-            answer = httpx.get(runs_url, headers=headers, timeout=60)
-        except httpx.TimeoutException:
-            continue
-        states = [run["state"] for run in answer.json().get("dag_runs", [])] if answer.status_code == 200 else []
-        assert "failed" not in states, (states, (folder / "logs" / "scheduler.log").read_text()[-3000:])
-    assert "success" in states, states
+    # The tasks reach the execution API on the same port: the scheduled catalog run (nothing landed yet)
+    # succeeds, and inventory_snapshot reaches Odoo and both storefronts through the stored connections.
+    for dag_id in ("catalog_publish", "inventory_snapshot"):
+        wait_for_a_successful_run(f"{base}/api/v2/dags/{dag_id}/dagRuns", headers, folder)
 
     # The sample feed and the command that lands it are printed.
     sample = folder / "retail_sync" / "samples" / "catalog-sample.csv"
     assert f"cp {sample} {folder / 'retail_sync' / 'landing' / 'catalog'}/" in console
     assert sample.read_text().count("\n") == 41
     record = json.loads((folder / "devstack.pid").read_text())
-    assert set(record["children"]) == {"odoo", "api-server", "scheduler", "dag-processor", "triggerer"}
+    assert set(record["children"]) == {"odoo", "shopify-eu", "woo-uk", "api-server", "scheduler", "dag-processor",
+                                       "triggerer"}
     runner_process = psutil.Process(runner.process.pid)
     started = [runner_process, *runner_process.children(recursive=True)]
     assert all(p.is_running() for p in started)
