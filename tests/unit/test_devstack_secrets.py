@@ -17,5 +17,7 @@ def test_an_older_secrets_file_gains_a_control_token_once(tmp_path):
 def test_a_new_secrets_file_has_every_secret(tmp_path):
     values = devstack.load_secrets(tmp_path / "stack")
     assert set(values) == {"ODOO_SANDBOX_API_KEY", "ODOO_SANDBOX_PASSWORD", "ODOO_SANDBOX_ADMIN_PASSWORD",
-                           "SANDBOX_CONTROL_TOKEN", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"}
+                           "SANDBOX_CONTROL_TOKEN", "AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET",
+                           "SHOPIFY_SANDBOX_TOKEN", "WOO_SANDBOX_KEY", "WOO_SANDBOX_SECRET"}
+    assert values["SHOPIFY_SANDBOX_TOKEN"].startswith("shpat_") and values["WOO_SANDBOX_KEY"].startswith("ck_")
     assert (tmp_path / "stack" / "secrets.env").stat().st_mode & 0o777 == 0o600
