@@ -87,10 +87,12 @@ def run_inventory_demo(console, sandbox, dagbag, report, mail, staging: Path) ->
     quants = seed_odoo_stock(sandbox, world)
     with storefronts(world):
         console.write(f"\nInventory: {quants} products stocked in Odoo's warehouse WH; storefronts"
-                      f" {', '.join([*SHOPIFY_STORES, WOO_STORE])} start from their own levels, some drifted\n")
+                      f" {', '.join([*SHOPIFY_STORES, WOO_STORE])} show their own levels (on hand less their open"
+                      f" orders, a few drifted); the Shopify stores are to show {SAFETY_BUFFER} fewer than Odoo has\n")
         dag = dagbag.get_dag("inventory_snapshot")
         for title in ("Inventory snapshot and corrections", "Inventory again (nothing left to correct)"):
             seen = len(mail.messages)
+            sandbox.stats.reset()
             run = dag.test()
             console.write(report(dag, run, sandbox, mail, title, flow="inventory", emails_before=seen))
             console.write("  mismatches found by this run (warehouse, channel, kind):\n"
