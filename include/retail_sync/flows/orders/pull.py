@@ -1,8 +1,8 @@
-"""The order pull of one channel: its orders since the watermark (less an overlap window), page by page,
-through `load_page` into Odoo; the watermark advances after every page to the newest order up to which
-every order has an outcome.
+"""The order pull of one channel: its orders since the watermark (less an overlap window), gathered from
+the source's pages into batches of up to `batch_orders` orders, each through `load_page` into Odoo; the
+watermark advances after every batch to the newest order up to which every order has an outcome.
 
-One pull per channel at a time: a lease in the state store (renewed every page) keeps a manual trigger
+One pull per channel at a time: a lease in the state store (renewed every batch) keeps a manual trigger
 during a scheduled run, or a second scheduler, from loading the same orders twice over. A pull killed
 half-way leaves its lease to run out (`lease_seconds`); the same task retried takes it straight back.
 
@@ -20,8 +20,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import pyarrow as pa
+
 from retail_sync.alerts.messages import Alert
 from retail_sync.alerts.orders import order_alert
+from retail_sync.channels.source import Page
 from retail_sync.flows.orders.load import DEAD_LETTERED, QUARANTINED, PageOutcome, load_page
 from retail_sync.flows.orders.settings import OrderSettings
 from retail_sync.flows.watermark import Outcome, PullProgress, Watermark
@@ -40,6 +43,8 @@ class PullSettings:
     flow: str = "orders"
     overlap_minutes: int = 10              # re-read this far before the watermark (late index entries)
     lease_seconds: int = 300               # a killed pull's channel is free again after this
+    batch_orders: int = 250                # source pages are gathered up to this many orders per load into
+                                           # Odoo: a backlog costs a few calls per batch, not per small page
     channels: str = ""                     # connection ids of the stores to pull, comma-separated
     load: OrderSettings = field(default_factory=OrderSettings)
 
@@ -101,26 +106,40 @@ class OrderPull:
         mark = Watermark(self.store, self.settings.flow, result.channel,
                          timedelta(minutes=self.settings.overlap_minutes))
         progress = PullProgress(source.streams["orders"])
+        batch: list[Page] = []
         try:
             for page in source.pages("orders", since=mark.since()):
-                if not self._hold(f"pull:{result.channel}", result.conn_id):
-                    raise RuntimeError(f"{result.channel}: the pull's lease was taken over by another run "
-                                       f"(this run was slower than {self.settings.lease_seconds} s per page)")
                 progress.pulled(page)
-                outcome = load_page(page.tables, client, self.store, self.settings.load, self.settings.flow,
-                                    self.run_id)
-                self._count(outcome, result)
-                for key, what in outcome.outcomes.items():
-                    progress.settle([key], Outcome(what))
-                mark.advance(progress)
-                self._alert(outcome, result.channel)
+                fresh = set(page.records.column("key").to_pylist())
+                if batch and (fresh & _keys(batch) or _orders(batch) + len(fresh) > self.settings.batch_orders):
+                    self._load(batch, client, progress, mark, result)    # an order twice: its versions in turn
+                    batch = []
+                batch.append(page)
+                if _orders(batch) >= self.settings.batch_orders:
+                    self._load(batch, client, progress, mark, result)
+                    batch = []
+            if batch:
+                self._load(batch, client, progress, mark, result)
             progress.finish()
         finally:
             result.watermark = mark.advance(progress)
             self._record(result)
 
+    def _load(self, batch: list[Page], client: OdooClient, progress: PullProgress, mark: Watermark,
+              result: ChannelPull) -> None:
+        if not self._hold(f"pull:{result.channel}", result.conn_id):
+            raise RuntimeError(f"{result.channel}: the pull's lease was taken over by another run (one batch took "
+                               f"longer than {self.settings.lease_seconds} s)")
+        tables = {name: pa.concat_tables([page.tables[name] for page in batch]) for name in batch[0].tables}
+        outcome = load_page(tables, client, self.store, self.settings.load, self.settings.flow, self.run_id)
+        result.pages += len(batch)
+        self._count(outcome, result)
+        for key, what in outcome.outcomes.items():
+            progress.settle([key], Outcome(what))
+        mark.advance(progress)
+        self._alert(outcome, result.channel)
+
     def _count(self, outcome: PageOutcome, result: ChannelPull) -> None:
-        result.pages += 1
         for what, n in outcome.counts.items():
             result.counts[what] = result.counts.get(what, 0) + n
         result.held += len(outcome.held)
@@ -147,3 +166,11 @@ class OrderPull:
                         (("p50", result.latency_p50), ("p95", result.latency_p95), ("max", result.latency_max))
                         if value is not None})
         self.store.record_metrics(self.settings.flow, self.run_id, metrics, labels={"channel": result.channel})
+
+
+def _keys(batch: list[Page]) -> set[str]:
+    return {key for page in batch for key in page.records.column("key").to_pylist()}
+
+
+def _orders(batch: list[Page]) -> int:
+    return sum(page.record_count for page in batch)
