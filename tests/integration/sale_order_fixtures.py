@@ -5,16 +5,19 @@ the sale order tests read back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pyarrow as pa
 
+from retail_sync.channels.frames import OrderRows
 from retail_sync.flows.orders.load import PageOutcome, load_page
 from retail_sync.flows.orders.settings import OrderSettings
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from tests.integration.catalog_fixtures import FAST, CatalogWorld, start_world
 
 FLOW = "order_pull"
+CENT = Decimal("0.01")
 STORE_RATES = (20.0, 21.0, 8.0)
 
 
@@ -95,3 +98,49 @@ def start_order_world(tmp: Path, catalog: list[dict], version: int = 18) -> Orde
 
 def _currency(client: OdooClient, code: str) -> int:
     return client.call("res.currency", "search", [["name", "=", code]], context={"active_test": False})[0]
+
+
+# ---------------------------------------------------------------------- canonical pages edited by hand
+def rows_of(page: dict[str, pa.Table]) -> dict[str, list[dict]]:
+    return {name: table.to_pylist() for name, table in page.items()}
+
+
+def page_of(rows: dict[str, list[dict]]) -> dict[str, pa.Table]:
+    return OrderRows(**rows).tables()
+
+
+def only(rows: dict[str, list[dict]], order_key: str) -> dict[str, list[dict]]:
+    return {name: [r for r in table if r.get("order_key", r.get("key")) == order_key or name == "customers"]
+            for name, table in rows.items()}
+
+
+def with_prices_including_tax(rows: dict[str, list[dict]], rate: Decimal) -> dict[str, list[dict]]:
+    """The same orders as a store whose prices include tax sells them: unit prices and discounts with tax,
+    each line's tax taken out of its amount (rounded per line, as Odoo does by default)."""
+    factor = 1 + rate
+    rows = {name: [dict(r) for r in table] for name, table in rows.items()}
+    by_order: dict[str, list[dict]] = {}
+    for line in rows["lines"]:
+        unit = (line["unit_price"] * factor).quantize(CENT)
+        discount = (unit * line["quantity"] * Decimal("0.10")).quantize(CENT) if line["discount"] else Decimal(0)
+        base = unit * line["quantity"] - discount
+        line.update(unit_price=unit, discount=discount, tax=(base - base / factor).quantize(CENT, ROUND_HALF_UP))
+        by_order.setdefault(line["order_key"], []).append(line)
+    for order in rows["orders"]:
+        lines = by_order[order["key"]]
+        gross = sum(li["unit_price"] * li["quantity"] for li in lines)
+        discount = sum(li["discount"] for li in lines)
+        order.update(taxes_included=True, subtotal=gross - discount, discount_total=discount,
+                     tax_total=sum(li["tax"] for li in lines), total=gross - discount + order["shipping_total"])
+    for payment in rows["payments"]:
+        payment["amount"] = next(o["total"] for o in rows["orders"] if o["key"] == payment["order_key"])
+    return rows
+
+
+def retotal(order: dict, lines: list[dict]) -> None:
+    """The order's totals from its (edited) lines, prices before tax."""
+    gross = sum(li["unit_price"] * li["quantity"] for li in lines)
+    discount = sum(li["discount"] for li in lines)
+    tax = sum(li["tax"] for li in lines)
+    order.update(subtotal=gross - discount, discount_total=discount, tax_total=tax,
+                 total=(gross - discount + tax + order["shipping_total"]).quantize(CENT))
