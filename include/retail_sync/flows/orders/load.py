@@ -55,9 +55,11 @@ def load_page(tables: dict[str, pa.Table], client: OdooClient, store: StateStore
     calls_before = client.counters.calls
     started = dt.datetime.now(dt.UTC)
     refs = References(client, settings)
-    if validator is None:   # SKUs known in Odoo: the page's own, in the search mapping needs anyway
-        known = refs.find_products(tables["lines"].column("sku").to_pylist())
-        validator = OrderValidator(set(known) - {settings.shipping_sku})
+    # SKUs known in Odoo: the page's own, in the search mapping needs anyway. A pull passes one validator for
+    # all its pages (setting up the GX suite costs seconds); it learns each page's SKUs here.
+    known = refs.find_products(tables["lines"].column("sku").to_pylist())
+    validator = validator or OrderValidator(set())
+    validator.known_skus = set(known) - {settings.shipping_sku}
     intake = take_in(tables, store, validator, flow, run_id)
     page = PageOutcome()
     for order in tables["orders"].select(["key", "channel"]).to_pylist():

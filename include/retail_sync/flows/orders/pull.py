@@ -27,6 +27,7 @@ from retail_sync.alerts.orders import order_alert
 from retail_sync.channels.source import Page
 from retail_sync.flows.orders.load import DEAD_LETTERED, QUARANTINED, PageOutcome, load_page
 from retail_sync.flows.orders.settings import OrderSettings
+from retail_sync.flows.orders.validate import OrderValidator
 from retail_sync.flows.watermark import Outcome, PullProgress, Watermark
 from retail_sync.odoo.client import OdooClient
 from retail_sync.state.store import StateStore
@@ -82,6 +83,7 @@ class OrderPull:
     notify: Notify
     run_id: str
     latencies: list[float] = field(default_factory=list)
+    validator: OrderValidator = field(default_factory=lambda: OrderValidator(set()))
 
     def pull_channel(self, conn_id: str) -> ChannelPull:
         result = ChannelPull(conn_id)
@@ -131,7 +133,8 @@ class OrderPull:
             raise RuntimeError(f"{result.channel}: the pull's lease was taken over by another run (one batch took "
                                f"longer than {self.settings.lease_seconds} s)")
         tables = {name: pa.concat_tables([page.tables[name] for page in batch]) for name in batch[0].tables}
-        outcome = load_page(tables, client, self.store, self.settings.load, self.settings.flow, self.run_id)
+        outcome = load_page(tables, client, self.store, self.settings.load, self.settings.flow, self.run_id,
+                            self.validator)
         result.pages += len(batch)
         self._count(outcome, result)
         for key, what in outcome.outcomes.items():
