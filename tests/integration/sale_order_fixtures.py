@@ -27,6 +27,7 @@ class OrderWorld:
     admin: OdooClient
     settings: OrderSettings
     skus: set[str]
+    catalog: dict[str, dict]           # the demo catalog by SKU: products are made as pages need them
 
     @property
     def client(self) -> OdooClient:
@@ -38,6 +39,7 @@ class OrderWorld:
 
     def load(self, tables: dict[str, pa.Table], run_id: str = "run-1", client: OdooClient | None = None
              ) -> PageOutcome:
+        self.add_products([self.catalog[s] for s in set(tables["lines"].column("sku").to_pylist()) if s in self.catalog])
         return load_page(tables, client or self.client, self.store, self.settings, FLOW, run_id)
 
     def add_tax(self, rate: float, included: bool) -> int:
@@ -85,14 +87,14 @@ class OrderWorld:
 
 
 def start_order_world(tmp: Path, catalog: list[dict], version: int = 18) -> OrderWorld:
+    """`catalog`: the products pages may name; each is created in Odoo before the first page naming it."""
     world = start_world(tmp, version)
     world.client.uid  # noqa: B018  (authenticate first: fault plans count the calls that follow)
-    admin = OdooClient(OdooConfig(world.server.url, "odoo", "admin", "admin"), policy=FAST)
-    created = OrderWorld(world, admin, OrderSettings(chunk=50), set())
+    admin = OdooClient(OdooConfig(world.server.url, "odoo", "admin", "admin", protocol="jsonrpc"), policy=FAST)
+    created = OrderWorld(world, admin, OrderSettings(chunk=50), set(), {p["sku"]: p for p in catalog})
     for rate in STORE_RATES:
         created.add_tax(rate, included=False)
     admin.call("product.pricelist", "create", [{"name": "GBP", "currency_id": _currency(admin, "GBP")}])
-    created.add_products(catalog)
     return created
 
 

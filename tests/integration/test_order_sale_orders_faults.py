@@ -65,6 +65,7 @@ def clean(mixed, tmp_path_factory):
     """A clean run: what Odoo holds after it, and the order of its calls (model.method)."""
     orders, catalog = mixed
     world = start_order_world(tmp_path_factory.mktemp("clean"), catalog)
+    world.add_products(catalog)
     sequence: list[str] = []
 
     def record(request: httpx.Request) -> None:
@@ -100,6 +101,7 @@ def test_a_lost_answer_on_each_write_kind_doubles_nothing(mixed, clean, tmp_path
     orders, catalog = mixed
     state, sequence, clean_outcome = clean
     world = start_order_world(tmp_path, catalog)
+    world.add_products(catalog)       # before the faults: the clean run's calls are the load's only
     try:
         # This world's client logged in before the faults: its calls are the clean run's less the log-in.
         at = position(sequence, write, nth) - sequence.count("common")
@@ -120,6 +122,7 @@ def test_throttling_gateway_errors_and_serialization_failures_are_retried(mixed,
     orders, catalog = mixed
     state, _, clean_outcome = clean
     world = start_order_world(tmp_path, catalog)
+    world.add_products(catalog)
     try:
         world.world.sandbox.faults.configure(FaultPlan(rate_429=0.1, rate_503=0.1, rate_serialization=0.1,
                                                        after_commit=True, retry_after=0.001, seed=5))
@@ -135,6 +138,7 @@ def test_two_runs_at_once_make_one_of_everything(mixed, clean, tmp_path):
     orders, catalog = mixed
     state, _, _ = clean
     world = start_order_world(tmp_path, catalog)
+    world.add_products(catalog)
     barrier, errors = threading.Barrier(2), []
 
     def run(name):

@@ -126,7 +126,7 @@ class SaleOrders:
         pricelist = self.refs.pricelist(order["currency"])
         rows = []
         line_tax = Decimal(0)
-        for sequence, line in enumerate(sorted(lines, key=lambda li: li["key"]), start=1):
+        for sequence, line in enumerate(lines, start=1):     # in the channel's order
             base = Decimal(line["unit_price"]) * line["quantity"] - Decimal(line["discount"])
             taxes = self.refs.tax_for(base, Decimal(line["tax"]), included, line["tax_rate"])
             rows.append(line_row(order["key"], sequence * 10, line, self.refs.product(line["sku"]), taxes))
@@ -154,7 +154,8 @@ class SaleOrders:
         lines = load_rows(self.client, SALE_LINE, line_columns(self.client.version), line_rows, self.settings.chunk)
         for line_key, error in lines.failed.items():
             outcome.failed.setdefault(owner[line_key], (LOAD, f"Odoo refused line {line_key}: {error}"))
-        edited = [result.ids[k] for k in result.ids if k in bound]
+        # Lines an edit removed go; not from an order whose lines were refused (its old lines stay until it loads).
+        edited = [result.ids[k] for k in result.ids if k in bound and k not in outcome.failed]
         if edited:
             kept = set(lines.ids.values())
             present = self.client.call(SALE_LINE, "search", [["order_id", "in", edited]])
