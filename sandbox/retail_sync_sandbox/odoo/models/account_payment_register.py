@@ -2,9 +2,11 @@
 
 Called the way the form's button calls it: created with `context={'active_model': 'account.move',
 'active_ids': [...]}` (its default_get reads the receivable lines of those moves), then
-`action_create_payments()` creates and posts one payment per partner and reconciles it with them.
-With one batch the amount may be changed (a partial payment); with several, each pays its invoices'
-full residual, as Odoo does when the wizard cannot be edited.
+`action_create_payments()` creates and posts the payments and reconciles them with their invoices. The
+lines are batched per partner (and direction, currency); a single line, or a single batch with
+`group_payment`, is one payment of the wizard's amount (which may be changed: a partial payment);
+otherwise each batch pays its full residual — one payment per invoice unless `group_payment`, as Odoo's
+`_create_payments` does.
 """
 
 from __future__ import annotations
@@ -137,9 +139,15 @@ class AccountPaymentRegister(Model):
         reconcile = self.env["account.partial.reconcile"].sudo()
         lines = self.env["account.move.line"].sudo()
         label = "ref" if self.env.version == 17 else "memo"
+        # _create_payments: one batch whose single line (or grouped payment) the wizard may edit takes the
+        # wizard's amount; otherwise each batch pays its residual, split into one payment per line (per invoice)
+        # unless group_payment.
+        edit_mode = len(batches) == 1 and (len(batches[0]["lines"]) == 1 or wizard["group_payment"])
+        if not edit_mode and not wizard["group_payment"]:
+            batches = [self._batches([line])[0] for batch in batches for line in batch["lines"]]
         created = []
         for batch in batches:
-            amount = wizard["amount"] if len(batches) == 1 else batch["residual"]
+            amount = wizard["amount"] if edit_mode else batch["residual"]
             payment_id = payments.create({
                 "payment_type": batch["payment_type"], "partner_type": wizard["partner_type"] or "customer",
                 "partner_id": batch["partner_id"], "amount": amount,
