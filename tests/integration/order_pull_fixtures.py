@@ -12,12 +12,19 @@ from retail_sync.flows.orders.pull import OrderPull, PullSettings
 from retail_sync.flows.orders.settings import OrderSettings
 from retail_sync.odoo.client import OdooClient, OdooConfig
 from tests.integration.catalog_fixtures import API_KEY, FAST
-from tests.integration.sale_order_fixtures import FLOW, OrderWorld
+from tests.integration.sale_order_fixtures import FLOW, OrderWorld, start_order_world
 from tests.storefront_fixtures import FAST_RETRIES, SHOPIFY_TOKEN, config
 
 CHANNEL, CONN_ID = "shopify-eu", "shopify_eu"
 PAGE = 5                   # orders per Shopify page: a pull of this store takes several pages
 BATCH = 10                 # orders per load into Odoo: several batches, so a failure can fall between them
+
+
+def stocked_world(tmp: Path, catalog: list[dict]) -> OrderWorld:
+    """Odoo ready for orders with every product of the catalog made up front (a pull loads whatever comes)."""
+    world = start_order_world(tmp, catalog)
+    world.add_products(catalog)
+    return world
 
 
 def pull_settings(tmp: Path, load: OrderSettings, lease_seconds: int = 300) -> PullSettings:

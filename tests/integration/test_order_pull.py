@@ -20,8 +20,8 @@ from retail_sync_sandbox.faults import FaultPlan
 from retail_sync_sandbox.serving import RunningServer
 from retail_sync_sandbox.shopify.app import ShopifySandbox
 from retail_sync_sandbox.shopify.app import create_app as shopify_app
-from tests.integration.order_pull_fixtures import CHANNEL, CONN_ID, assert_same, end_state, order_pull
-from tests.integration.sale_order_fixtures import FLOW, start_order_world
+from tests.integration.order_pull_fixtures import CHANNEL, CONN_ID, assert_same, end_state, order_pull, stocked_world
+from tests.integration.sale_order_fixtures import FLOW
 from tests.storefront_fixtures import SHOPIFY_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def shop(tiny_world):
 def clean(tmp_path_factory, tiny_world):
     """One clean pull of the store into its own Odoo: what every faulty run must end as."""
     tmp = tmp_path_factory.mktemp("clean")
-    world = start_order_world(tmp, tiny_world.catalog)
+    world = stocked_world(tmp, tiny_world.catalog)
     sandbox = ShopifySandbox(tiny_world, CHANNEL, SHOPIFY_TOKEN)
     with RunningServer(shopify_app(sandbox)) as server:
         result = order_pull(tmp, world, server.url, "clean").pull_channel(CONN_ID)
@@ -55,7 +55,7 @@ def clean(tmp_path_factory, tiny_world):
 
 def test_store_answering_500_half_way_then_the_next_run_picks_up(tmp_path, tiny_world, shop, clean):
     url, sandbox = shop
-    world = start_order_world(tmp_path, tiny_world.catalog)
+    world = stocked_world(tmp_path, tiny_world.catalog)
     sandbox.faults.configure(FaultPlan(fail_calls={n: "500" for n in range(4, 12)}))    # pages 4+ fail for good
     with pytest.raises(ChannelError):
         order_pull(tmp_path, world, url, "run-1").pull_channel(CONN_ID)
@@ -72,7 +72,7 @@ def test_store_answering_500_half_way_then_the_next_run_picks_up(tmp_path, tiny_
 
 def test_two_pulls_of_one_store_at_once_double_nothing(tmp_path, tiny_world, shop, clean):
     url, _ = shop
-    world = start_order_world(tmp_path, tiny_world.catalog)
+    world = stocked_world(tmp_path, tiny_world.catalog)
     results, errors = {}, []
 
     def pull(run_id: str) -> None:
@@ -93,7 +93,7 @@ def test_two_pulls_of_one_store_at_once_double_nothing(tmp_path, tiny_world, sho
 
 def test_pull_killed_half_way_then_rerun_ends_as_one_clean_run(tmp_path, tiny_world, shop, clean):
     url, sandbox = shop
-    world = start_order_world(tmp_path, tiny_world.catalog)
+    world = stocked_world(tmp_path, tiny_world.catalog)
     sandbox.faults.configure(FaultPlan(latency_ms=150))          # slow enough to be caught half-way
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-m", "tests.integration.order_pull_child", str(tmp_path),
