@@ -103,10 +103,18 @@ def test_the_report_emails_finance_with_the_summary_and_the_csv(tmp_path, monkey
     assert EMAIL not in raw and "470 12 34 56" not in raw and "b***@shop.example" in raw
 
 
-def test_no_finance_address_is_refused(tmp_path):
+def test_no_finance_address_is_refused(tmp_path, monkeypatch):
     report = write_report("run-1", tmp_path, *tables(payouts(), lines()))
-    with pytest.raises(ValueError, match="no finance address"):
-        send_report(report, finance_recipients(" , "))
+    monkeypatch.delenv("RETAIL_SYNC_FINANCE_EMAILS", raising=False)
+    for configured in (" , ", None):
+        with pytest.raises(ValueError, match="no finance address"):
+            send_report(report, finance_recipients(configured))
+
+
+def test_the_finance_address_comes_from_the_environment_when_not_given(monkeypatch):
+    monkeypatch.setenv("RETAIL_SYNC_FINANCE_EMAILS", "finance@retail.example , ap@retail.example")
+    assert finance_recipients() == ["finance@retail.example", "ap@retail.example"]
+    assert finance_recipients("cfo@retail.example") == ["cfo@retail.example"]
 
 
 def test_the_report_shows_what_the_booking_left_and_a_dry_run_says_so(tmp_path):

@@ -40,6 +40,7 @@ BOOKED, ALREADY_BOOKED, SKIPPED, FAILED = "booked", "already_booked", "skipped",
 STATEMENT_LINE, FEE_ENTRY, PAYMENT, REFUND, NOTHING = "statement_line", "fee_entry", "payment", "refund", "none"
 ATTEMPTS = 3            # sends of one create whose answer was lost and whose record was not found after
 DEFAULT_JOURNALS = {"stripe": "STRP", "shopify_payments": "SHPAY"}
+VOID_PAYMENT_STATES = ["cancel", "canceled", "rejected"]   # 17's cancelled, 18+'s cancelled and rejected
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ class _Booking:
         def lookup(items: list[_Work]) -> dict[str, int]:
             wanted = {w.label for w in items}
             rows = self._search_read("account.payment", self.memo, sorted(wanted), [self.memo],
-                                     [["journal_id", "in", journal_ids]])
+                                     [["journal_id", "in", journal_ids], ["state", "not in", VOID_PAYMENT_STATES]])
             return {by_memo[r[self.memo]]: r["id"] for r in rows if r[self.memo] in wanted}
 
         bound = self.binder.resolve("account.payment", [w.key for w in work])
@@ -284,6 +285,7 @@ class _Booking:
         if found and not self.outcome.dry_run:
             self.binder.bind("account.payment", found, bound={})
         open_moves = self._open_moves([w.move_id for w in work if w.key not in bound and w.key not in found])
+        to_register = []
         for w in work:
             state = open_moves.get(w.move_id)
             if w.key in bound or w.key in found:
@@ -296,7 +298,8 @@ class _Booking:
             elif self.outcome.dry_run:
                 self.report(w, SKIPPED, f"dry run: would register a {w.booking} on move {w.move_id}")
             else:
-                self._register(w, lookup)
+                to_register.append(w)
+        self._register(to_register, lookup)
 
     def _open_moves(self, move_ids: list[int]) -> dict[int, bool | str]:
         """True for a posted invoice/credit note with something left to pay, False when nothing is left,
@@ -310,26 +313,38 @@ class _Booking:
                     result[row["id"]] = bool(row["amount_residual"])
         return result
 
-    def _register(self, w: _Work, lookup: Callable[[list[_Work]], dict[str, int]]) -> None:
-        """The Register Payment wizard on the invoice (or credit note): a payment of its residual."""
-        context = {"active_model": "account.move", "active_ids": [w.move_id]}
+    def _register(self, work: list[_Work], lookup: Callable[[list[_Work]], dict[str, int]]) -> None:
+        """The Register Payment wizard on each invoice (or credit note): a payment of its residual. The
+        payments are then found by memo and bound in a few calls; one whose answer was lost and that is not
+        found is registered again (Odoo did not run it)."""
+        pending = list(work)
         for _attempt in range(ATTEMPTS):
-            try:
-                wizard = self.client.call("account.payment.register", "create", [w.values], context=context)
-                wizard = wizard[0] if isinstance(wizard, list) else wizard
-                self.client.call("account.payment.register", "action_create_payments", [wizard],
-                                 context={**context, "dont_redirect_to_payments": True})
-            except OdooOutcomeUnknown:
-                pass                           # a lost wizard is harmless; a lost payment is found below
-            except (OdooUserError, OdooAccessError) as exc:
-                self.report(w, FAILED, _first_line(exc))
+            if not pending:
                 return
-            found = lookup([w])
-            if w.key in found:
+            sent, lost = [], []
+            for w in pending:
+                context = {"active_model": "account.move", "active_ids": [w.move_id]}
+                try:
+                    wizard = self.client.call("account.payment.register", "create", [w.values], context=context)
+                    wizard = wizard[0] if isinstance(wizard, list) else wizard
+                    self.client.call("account.payment.register", "action_create_payments", [wizard],
+                                     context={**context, "dont_redirect_to_payments": True})
+                    sent.append(w)
+                except OdooOutcomeUnknown:
+                    lost.append(w)             # a lost wizard is harmless; a lost payment is found below
+                except (OdooUserError, OdooAccessError) as exc:
+                    self.report(w, FAILED, _first_line(exc))
+            found = lookup(sent + lost)
+            if found:
                 self.binder.bind("account.payment", found, bound={})
-                self.report(w, BOOKED, "", found[w.key])
-                return
-        self.report(w, FAILED, "Odoo did not confirm the payment; the next run registers it")
+            for w in sent + lost:
+                if w.key in found:
+                    self.report(w, BOOKED, "", found[w.key])
+                elif w in sent:
+                    self.report(w, FAILED, f"registered, but no payment with memo {w.label} in the journal")
+            pending = [w for w in lost if w.key not in found]
+        for w in pending:
+            self.report(w, FAILED, "Odoo did not confirm the payment; the next run registers it")
 
     def _create_bound(self, model: str, work: list[_Work], lookup: Callable[[list[_Work]], dict[str, int]]) -> list[int]:
         """Create what is neither bound nor found by its label, bind it all; returns the ids of all the work."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.policy
 import html
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,6 +29,7 @@ from retail_sync.flows.settlement.figures import ZERO, total_fees, total_of
 FREE_TEXT_COLUMNS = ("reason", "order_ref")
 SETTLED_TYPES = ("charge", "refund", "dispute")      # the lines matched against Odoo one by one
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+FINANCE_EMAILS_ENV = "RETAIL_SYNC_FINANCE_EMAILS"
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)   # as the alerts: no folded subjects
 
 
@@ -242,7 +244,10 @@ def send_report(report: SettlementReport, to: list[str], conn_id: str = "smtp_de
         smtp._smtp_client.send_message(report_email(report, sender, to), from_addr=sender, to_addrs=to)
 
 
-def finance_recipients(value: str) -> list[str]:
-    """The configured finance address(es), comma-separated."""
+def finance_recipients(value: str | None = None) -> list[str]:
+    """Finance's address(es), comma-separated: the value given (a DAG param), else
+    `RETAIL_SYNC_FINANCE_EMAILS`."""
+    if value is None:
+        value = os.environ.get(FINANCE_EMAILS_ENV, "")
     return [address.strip() for address in value.split(",") if address.strip()]
 
