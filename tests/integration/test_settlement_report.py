@@ -11,8 +11,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from retail_sync.airflow.finance_mail import send_report
 from retail_sync.flows.settlement.book import BookingSettings, book_settlements
-from retail_sync.flows.settlement.report import finance_recipients, send_report, write_report
+from retail_sync.flows.settlement.report import finance_recipients, write_report
 from retail_sync_sandbox.mail_sink import RunningMailSink
 
 from .settlement_fixtures import line, payout, start_world, tables

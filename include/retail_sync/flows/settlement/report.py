@@ -232,18 +232,6 @@ def report_email(report: SettlementReport, sender: str, to: list[str]) -> EmailM
     return message
 
 
-def send_report(report: SettlementReport, to: list[str], conn_id: str = "smtp_default",
-                sender: str | None = None) -> None:
-    """Email the report to finance through the Airflow SMTP connection the alerts use."""
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    if not to:
-        raise ValueError("no finance address to send the settlement report to")
-    with SmtpHook(smtp_conn_id=conn_id) as smtp:
-        sender = sender or smtp.from_email or "retail-sync@localhost"
-        smtp._smtp_client.send_message(report_email(report, sender, to), from_addr=sender, to_addrs=to)
-
-
 def finance_recipients(value: str | None = None) -> list[str]:
     """Finance's address(es), comma-separated: the value given (a DAG param), else
     `RETAIL_SYNC_FINANCE_EMAILS`."""

@@ -216,14 +216,20 @@ class AccountMove(Model):
         if not count or round_to(debit - credit, rounding) == 0:
             return
         currencies = self.env["res.currency"].sudo().table
-        symbol = self.conn.scalar(sa.select(currencies.c.symbol).where(
-            currencies.c.id == _company_currency(self.env)))
+        symbol, position = self.conn.execute(sa.select(currencies.c.symbol, currencies.c.position).where(
+            currencies.c.id == _company_currency(self.env))).one()
+
+        def format_amount(value: float) -> str:  # tools.format_amount: the symbol where the currency puts it
+            return f"{symbol}\N{NO-BREAK SPACE}{value:,.2f}" if position == "before" \
+                else f"{value:,.2f}\N{NO-BREAK SPACE}{symbol}"
+
         journal = self.env["account.journal"].sudo()._display_names([move["journal_id"]])[move["journal_id"]]
         name = move["name"] if move["name"] not in (None, "/") else f"Draft Entry (* {move['id']})"
         raise UserError(
             "An error has occurred.\n\n"
             f"The move ({name}) is not balanced.\n"
-            f"The total of debits equals {debit:.2f} {symbol} and the total of credits equals {credit:.2f} {symbol}.\n"
+            f"The total of debits equals {format_amount(debit)} and the total of credits equals "
+            f"{format_amount(credit)}.\n"
             f'You might want to specify a default account on journal "{journal}" to automatically balance each move.')
 
     def _currency_rounding(self, currency_id: int) -> float:
