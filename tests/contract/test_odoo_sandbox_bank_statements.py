@@ -175,3 +175,24 @@ def test_an_unbalanced_entry_is_refused(odoo):
     assert 'You might want to specify a default account on journal "Stripe" to automatically balance each move.' \
         in str(error)
     assert odoo.call("account.move", "search_count", [["move_type", "=", "entry"]]) == before
+
+
+def test_changing_a_line_rewrites_its_items(odoo):
+    stripe = journal(odoo, "STRP")
+    line = odoo.call("account.bank.statement.line", "create",
+                     {"journal_id": stripe["id"], "payment_ref": "first", "amount": 50.0})
+    odoo.call("account.bank.statement.line", "write", [line], {"amount": 75.5, "payment_ref": "corrected"})
+    [row] = odoo.call("account.bank.statement.line", "read", [line], ["move_id", "amount_residual", "is_reconciled"])
+    liquidity, suspense = items_of(odoo, row["move_id"][0])
+    assert (liquidity["debit"], liquidity["name"], suspense["credit"], suspense["name"]) == \
+        (75.5, "corrected", 75.5, "corrected")
+    assert (row["amount_residual"], row["is_reconciled"]) == (-75.5, False)
+
+
+def test_a_statement_line_over_xmlrpc(odoo):
+    """As Odoo's documented XML-RPC examples call it: execute_kw with positional values."""
+    stripe = journal(odoo, "STRP")
+    line = odoo.xmlrpc_call("account.bank.statement.line", "create",
+                            {"journal_id": stripe["id"], "payment_ref": "over xmlrpc", "amount": 12.34})
+    [row] = odoo.xmlrpc_call("account.bank.statement.line", "read", [line], ["amount", "is_reconciled", "state"])
+    assert (row["amount"], row["is_reconciled"], row["state"]) == (12.34, False, "posted")

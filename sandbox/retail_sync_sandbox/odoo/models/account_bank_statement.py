@@ -114,6 +114,26 @@ class AccountBankStatementLine(Model):
             moves.post([move["id"]])  # no draft for statement lines: they are posted as they come
         self._refresh_reconciliation(ids)
 
+    SYNCED_FIELDS = {"payment_ref", "amount", "amount_currency", "foreign_currency_id", "partner_id"}
+
+    def _after_write(self, ids, vals):
+        """_synchronize_to_moves: a changed amount, label, currency or partner rewrites the liquidity and
+        suspense items (and drops any other: what explained the old amount no longer does)."""
+        if not self.SYNCED_FIELDS & set(vals):
+            return
+        moves = self.env["account.move"].sudo()
+        lines = self.env["account.move.line"].sudo().with_context(skip_sync_dynamic_lines=True)
+        for line_id in ids:
+            row = self._row(line_id)
+            journal = self._journal(moves._row(row["move_id"])["journal_id"])
+            journal_currency = journal["currency_id"] or _company_currency(self.env)
+            self._check_amounts_currencies(row, journal_currency)
+            self.conn.execute(sa.delete(lines.table).where(lines.table.c.move_id == row["move_id"]))
+            lines.create(self._default_line_values(row, journal, journal_currency))
+            self.conn.execute(sa.update(moves.table).where(moves.table.c.id == row["move_id"]).values(
+                partner_id=row["partner_id"], currency_id=row["foreign_currency_id"] or journal_currency))
+        self._refresh_reconciliation(ids)
+
     def _check_amounts_currencies(self, row, journal_currency: int) -> None:
         """_check_amounts_currencies."""
         if row["foreign_currency_id"] and row["foreign_currency_id"] == journal_currency:
