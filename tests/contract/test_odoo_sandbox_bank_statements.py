@@ -196,3 +196,14 @@ def test_a_statement_line_over_xmlrpc(odoo):
                             {"journal_id": stripe["id"], "payment_ref": "over xmlrpc", "amount": 12.34})
     [row] = odoo.xmlrpc_call("account.bank.statement.line", "read", [line], ["amount", "is_reconciled", "state"])
     assert (row["amount"], row["is_reconciled"], row["state"]) == (12.34, False, "posted")
+
+
+def test_a_line_added_to_a_statement_takes_its_journal(odoo):
+    stripe = journal(odoo, "STRP")
+    statement = odoo.call("account.bank.statement", "create", {"name": "Stripe 2026-03", "journal_id": stripe["id"]})
+    line = odoo.call("account.bank.statement.line", "create",
+                     {"statement_id": statement, "payment_ref": "in a statement", "amount": 5.0})
+    [row] = odoo.call("account.bank.statement.line", "read", [line], ["journal_id", "statement_id"])
+    assert (row["journal_id"][0], row["statement_id"][0]) == (stripe["id"], statement)
+    [back] = odoo.call("account.bank.statement", "read", [statement], ["line_ids"])
+    assert back["line_ids"] == [line]
