@@ -195,3 +195,12 @@ def test_a_missing_fee_account_fails_the_fee_entry_only(world):
     assert [(b.booking, b.status, b.reason) for b in outcome.lines if b.status != "booked"] == [
         ("fee_entry", "failed", "account 999999 not found in Odoo")]
     assert len(statement_lines(world)) == 1 and len(payments(world)) == 1 and fee_entries(world) == []
+
+
+def test_a_line_whose_payout_is_not_in_the_run_is_not_booked(world):
+    invoice = world.invoice(100.0)
+    lines = [line("po_7", "txn_a", "charge", "100.00", "3.20", invoice_id=invoice)]
+    outcome = book_settlements(world.client, *tables([], lines), BookingSettings())
+    assert [(b.status, b.reason) for b in outcome.lines] == [
+        ("skipped", "its payout po_7 is not among this run's payouts")]
+    assert payments(world) == [] and payment_state(world, invoice) == "not_paid"

@@ -168,7 +168,8 @@ class _Booking:
                     payments.append(work)
         for orphan in (line for group in lines_of.values() for line in group):
             # Lines of no payout in this run (missing at the provider, or a payout not in the table).
-            self.report(orphan, SKIPPED, _why_not_booked(orphan))
+            self.report(orphan, SKIPPED, _why_not_booked(orphan) if orphan["status"] != "matched"
+                        else f"its payout {orphan['payout_id']} is not among this run's payouts")
         self._book_statement_lines(statement)
         self._book_fee_entries(fees)
         self._book_payments(payments, [j["id"] for j in journals.values()])
