@@ -46,3 +46,44 @@ BALANCE_TRANSACTION_SCHEMA = pa.schema([
     pa.field("created_at", UTC_TS, nullable=False),
     pa.field("available_on", UTC_TS),
 ])
+
+# What the settlement flow hands from matching/classification to booking and the report. The
+# column names are the contract between match.py (which builds them) and book.py / report.py.
+TRANSACTION_TYPES = ("charge", "refund", "dispute", "fee", "adjustment", "payout")
+LINE_STATUSES = (
+    "matched", "amount_mismatch", "currency_mismatch",
+    "missing_in_odoo", "missing_at_provider", "invalid_payout",
+)
+EXCHANGE_RATE = pa.decimal128(18, 8)  # Stripe gives up to 6+ places; 8 keeps them exact
+
+CLASSIFIED_SCHEMA = pa.schema([
+    pa.field("provider", pa.string(), nullable=False),        # stripe, shopify_payments, ...
+    pa.field("payout_id", pa.string()),                       # null for missing_at_provider lines
+    pa.field("transaction_id", pa.string()),                  # txn_...; null for missing_at_provider
+    pa.field("type", pa.string(), nullable=False),            # one of TRANSACTION_TYPES
+    pa.field("gross", MONEY, nullable=False),                 # settlement currency, signed
+    pa.field("fee", MONEY, nullable=False),
+    pa.field("net", MONEY, nullable=False),
+    pa.field("currency", pa.string(), nullable=False),        # settlement currency, upper case
+    pa.field("presentment_amount", MONEY),
+    pa.field("presentment_currency", pa.string()),
+    pa.field("exchange_rate", EXCHANGE_RATE),
+    pa.field("order_ref", pa.string()),
+    pa.field("sale_order_id", pa.int64()),
+    pa.field("invoice_id", pa.int64()),
+    pa.field("payment_id", pa.int64()),
+    pa.field("credit_note_id", pa.int64()),
+    pa.field("status", pa.string(), nullable=False),          # one of LINE_STATUSES
+    pa.field("reason", pa.string()),                          # why, for every status but matched
+])
+
+SETTLEMENT_PAYOUT_SCHEMA = pa.schema([
+    pa.field("provider", pa.string(), nullable=False),
+    pa.field("payout_id", pa.string(), nullable=False),
+    pa.field("amount", MONEY, nullable=False),
+    pa.field("currency", pa.string(), nullable=False),
+    pa.field("arrival_date", UTC_TS, nullable=False),
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("valid", pa.bool_(), nullable=False),            # passed validation (sums, currency, types)
+    pa.field("reason", pa.string()),                          # why not valid
+])
