@@ -86,7 +86,9 @@ def console_to_file(path: Path):
 
 def run_demo(console) -> None:
     from .datagen.catalog import catalog_rows, write_catalog_csv
-    from .demo_inventory import run_inventory_demo
+    from .datagen.world import build_world
+    from .demo_inventory import run_inventory_demo, storefronts
+    from .demo_orders import run_orders_demo
     from .mail_sink import RunningMailSink
     from .odoo.app import OdooSandbox, create_app
     from .odoo.seed import SeedCredentials
@@ -120,7 +122,10 @@ def run_demo(console) -> None:
         console.write(report(dag, dag.test(), sandbox, mail, "Second run (the same rows, re-sent in another order)",
                              emails_before=seen))
         sandbox.stats.reset()
-        run_inventory_demo(console, sandbox, dagbag, report, mail, DEMO / "retail_sync" / "staging")
+        world = build_world(seed=7)
+        with storefronts(world) as stores:
+            run_inventory_demo(console, sandbox, world, dagbag, report, mail, DEMO / "retail_sync" / "staging")
+            run_orders_demo(console, sandbox, world, stores, dagbag, report, mail)
 
 
 def report(dag, run, sandbox, mail, title: str, flow: str = "catalog", emails_before: int = 0) -> str:

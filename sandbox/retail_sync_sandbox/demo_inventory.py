@@ -36,7 +36,8 @@ def seed_odoo_stock(sandbox, world) -> int:
 
 @contextlib.contextmanager
 def storefronts(world):
-    """The three demo stores over HTTP, with Airflow connections and the warehouse → location mapping."""
+    """The three demo stores over HTTP, with Airflow connections and the warehouse → location mapping; yields
+    each store's sandbox by channel (live orders are handed to them)."""
     from .serving import RunningServer
     from .shopify.app import ShopifySandbox
     from .shopify.app import create_app as shopify_app
@@ -44,23 +45,25 @@ def storefronts(world):
     from .woocommerce.app import create_app as woo_app
 
     with contextlib.ExitStack() as stack:
-        mapping = []
+        mapping, sandboxes = [], {}
         for channel, location in SHOPIFY_STORES.items():
             token = "shpat_" + secrets.token_hex(16)
-            server = stack.enter_context(RunningServer(shopify_app(ShopifySandbox(world, channel, token))))
+            sandboxes[channel] = ShopifySandbox(world, channel, token)
+            server = stack.enter_context(RunningServer(shopify_app(sandboxes[channel])))
             conn_id = channel.replace("-", "_")
             os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({
                 "conn_type": "shopify", "host": server.url, "password": token, "extra": {"channel": channel}})
             mapping.append({"conn_id": conn_id, "locations": {"WH": f"gid://shopify/Location/{location}"},
                             "safety_buffer": SAFETY_BUFFER})
         key, secret = "ck_" + secrets.token_hex(16), "cs_" + secrets.token_hex(16)
-        server = stack.enter_context(RunningServer(woo_app(WooSandbox(world, WOO_STORE, key, secret))))
+        sandboxes[WOO_STORE] = WooSandbox(world, WOO_STORE, key, secret)
+        server = stack.enter_context(RunningServer(woo_app(sandboxes[WOO_STORE])))
         os.environ["AIRFLOW_CONN_WOO_UK"] = json.dumps({
             "conn_type": "woocommerce", "host": server.url, "login": key, "password": secret,
             "extra": {"channel": WOO_STORE}})
         mapping.append({"conn_id": "woo_uk", "locations": {"WH": "store"}})
         os.environ["RETAIL_SYNC_INVENTORY_CHANNELS"] = json.dumps(mapping)
-        yield mapping
+        yield sandboxes
 
 
 def mismatch_table(staging: Path, run_id: str) -> str:
@@ -80,20 +83,17 @@ def mismatch_table(staging: Path, run_id: str) -> str:
                      for f in figures) or "    none"
 
 
-def run_inventory_demo(console, sandbox, dagbag, report, mail, staging: Path) -> None:
-    from .datagen.world import build_world
-
-    world = build_world(seed=7)
+def run_inventory_demo(console, sandbox, world, dagbag, report, mail, staging: Path) -> None:
+    """Inside `storefronts(world)`."""
     quants = seed_odoo_stock(sandbox, world)
-    with storefronts(world):
-        console.write(f"\nInventory: {quants} products stocked in Odoo's warehouse WH; storefronts"
-                      f" {', '.join([*SHOPIFY_STORES, WOO_STORE])} show their own levels (on hand less their open"
-                      f" orders, a few drifted); the Shopify stores are to show {SAFETY_BUFFER} fewer than Odoo has\n")
-        dag = dagbag.get_dag("inventory_snapshot")
-        for title in ("Inventory snapshot and corrections", "Inventory again (nothing left to correct)"):
-            seen = len(mail.messages)
-            sandbox.stats.reset()
-            run = dag.test()
-            console.write(report(dag, run, sandbox, mail, title, flow="inventory", emails_before=seen))
-            console.write("  mismatches found by this run (warehouse, channel, kind):\n"
-                          + mismatch_table(staging, run.run_id) + "\n")
+    console.write(f"\nInventory: {quants} products stocked in Odoo's warehouse WH; storefronts"
+                  f" {', '.join([*SHOPIFY_STORES, WOO_STORE])} show their own levels (on hand less their open"
+                  f" orders, a few drifted); the Shopify stores are to show {SAFETY_BUFFER} fewer than Odoo has\n")
+    dag = dagbag.get_dag("inventory_snapshot")
+    for title in ("Inventory snapshot and corrections", "Inventory again (nothing left to correct)"):
+        seen = len(mail.messages)
+        sandbox.stats.reset()
+        run = dag.test()
+        console.write(report(dag, run, sandbox, mail, title, flow="inventory", emails_before=seen))
+        console.write("  mismatches found by this run (warehouse, channel, kind):\n"
+                      + mismatch_table(staging, run.run_id) + "\n")

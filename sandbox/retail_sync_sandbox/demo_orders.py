@@ -5,6 +5,8 @@ the shipping product (SHIP) and the payment journals."""
 
 from __future__ import annotations
 
+import os
+
 
 def odoo_caller(sandbox, uid: int = 2):
     """Call the sandbox's ORM in process as `uid` (2: the administrator), the way an RPC would."""
@@ -39,3 +41,75 @@ def prepare_for_orders(sandbox, world) -> None:
         odoo("product.product", "create", [{"name": p["name"], "default_code": p["sku"],
                                             "list_price": float(p["list_price"]), "invoice_policy": "order",
                                             "taxes_id": [(6, 0, [])], **storable} for p in fresh])
+
+
+CONN_IDS = "shopify_eu,shopify_us,woo_uk"
+BACKLOG_DAYS = 2              # the first pull starts this long before the world's newest order
+LIVE_ORDERS_PER_SECOND = 0.5  # per store, while the demo runs
+LIVE_SECONDS = 20             # between the two pulls: new orders, captures, refunds, cancellations arrive
+
+
+def order_summary(sandbox, store, run_id: str, live_since: str) -> str:
+    """What the run did to orders, what Odoo holds now, and the latency of the live orders (their channel
+    `created_at`, kept as the sale order's date_order, to the sale order's creation in Odoo)."""
+    import statistics
+
+    odoo = odoo_caller(sandbox)
+    m = store.metric_totals("orders", run_id)
+    states = {row["state"]: row["__count"] for row in odoo("sale.order", "read_group", [], ["state"], ["state"],
+                                                           lazy=False)}
+    held = odoo("sale.order", "search_count", [["state", "in", ["draft", "sent"]], ["note", "ilike", "On hold"]])
+    refunds = odoo("account.move", "search_count", [["move_type", "=", "out_refund"]])
+    live = odoo("sale.order", "search_read", [["date_order", ">=", live_since]], ["date_order", "create_date"])
+    waits = sorted((_moment(o["create_date"]) - _moment(o["date_order"])).total_seconds() for o in live)
+    lines = [f"  orders this run: {m.get('orders_loaded', 0):g} loaded ({m.get('orders_held', 0):g} held for "
+             f"payment), {m.get('orders_quarantined', 0):g} quarantined, {m.get('orders_dead_lettered', 0):g} "
+             f"dead-lettered, {m.get('orders_skipped', 0):g} unchanged",
+             f"  Odoo now: sale orders by state {dict(sorted(states.items()))}; {held} quotations on payment hold; "
+             f"{refunds} credit notes (refunds)"]
+    if waits:
+        p95 = waits[min(len(waits) - 1, int(0.95 * len(waits)))]
+        lines.append(f"  live orders in Odoo: {len(waits)}; latency (placed on the storefront → sale order in Odoo) "
+                     f"p50 {statistics.median(waits):.1f} s, p95 {p95:.1f} s, max {waits[-1]:.1f} s")
+    return "\n".join(lines) + "\n"
+
+
+def _moment(value: str):
+    from datetime import UTC, datetime
+
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def run_orders_demo(console, sandbox, world, stores: dict, dagbag, report, mail) -> None:
+    """Inside `storefronts(world)`: the last days' orders and live ones pulled into Odoo, twice."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from retail_sync.state.store import StateStore
+
+    from .live import LiveOrders
+
+    prepare_for_orders(sandbox, world)
+    newest = max(datetime.fromisoformat(o["updated_at"].replace("Z", "+00:00")) for o in world.orders)
+    start = newest - timedelta(days=BACKLOG_DAYS)
+    os.environ["RETAIL_SYNC_ORDERS_CHANNELS"] = CONN_IDS
+    os.environ["RETAIL_SYNC_ORDERS_START_AT"] = start.isoformat()
+    waiting = sum(1 for o in world.orders if o["updated_at"] >= start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    live_since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    console.write(f"\nOrders: {waiting} orders of the last {BACKLOG_DAYS} days waiting in the three stores, and each "
+                  f"store taking {LIVE_ORDERS_PER_SECOND:g} new or changed orders a second (live mode)\n")
+    live = [LiveOrders(world, channel, sink, LIVE_ORDERS_PER_SECOND, seed=n).start()
+            for n, (channel, sink) in enumerate(stores.items())]
+    dag, store = dagbag.get_dag("order_pull"), StateStore()
+    try:
+        for title in ("Order pull", f"Order pull again, {LIVE_SECONDS} s later (live orders and their updates)"):
+            seen = len(mail.messages)
+            sandbox.stats.reset()
+            run = dag.test()
+            console.write(report(dag, run, sandbox, mail, title, flow="orders", emails_before=seen))
+            console.write(order_summary(sandbox, store, run.run_id, live_since))
+            if title == "Order pull":
+                time.sleep(LIVE_SECONDS)
+    finally:
+        for feed in live:
+            feed.stop()

@@ -25,6 +25,7 @@ import pyarrow as pa
 from retail_sync.alerts.messages import Alert
 from retail_sync.alerts.orders import order_alert
 from retail_sync.channels.source import Page
+from retail_sync.channels.timestamps import parse_iso
 from retail_sync.flows.orders.load import DEAD_LETTERED, QUARANTINED, PageOutcome, load_page
 from retail_sync.flows.orders.settings import OrderSettings
 from retail_sync.flows.orders.validate import OrderValidator
@@ -47,7 +48,15 @@ class PullSettings:
     batch_orders: int = 250                # source pages are gathered up to this many orders per load into
                                            # Odoo: a backlog costs a few calls per batch, not per small page
     channels: str = ""                     # connection ids of the stores to pull, comma-separated
+    start_at: str = ""                     # ISO-8601: where a channel's first pull starts (blank: its first
+                                           # order ever); later pulls start from the watermark
     load: OrderSettings = field(default_factory=OrderSettings)
+
+    def __post_init__(self) -> None:
+        try:
+            parse_iso(self.start_at)
+        except ValueError:
+            raise ValueError(f"order pull start_at {self.start_at!r} is not an ISO-8601 date or time") from None
 
     @property
     def conn_ids(self) -> list[str]:
@@ -110,7 +119,8 @@ class OrderPull:
         progress = PullProgress(source.streams["orders"])
         batch: list[Page] = []
         try:
-            for page in source.pages("orders", since=mark.since()):
+            since = mark.since() or parse_iso(self.settings.start_at)
+            for page in source.pages("orders", since=since):
                 progress.pulled(page)
                 fresh = set(page.records.column("key").to_pylist())
                 if batch and (fresh & _keys(batch) or _orders(batch) + len(fresh) > self.settings.batch_orders):
