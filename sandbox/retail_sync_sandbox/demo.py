@@ -138,7 +138,8 @@ def report(dag, run, sandbox, mail, title: str, flow: str = "catalog", emails_be
         mapped = "" if ti.map_index < 0 else (getattr(ti, "rendered_map_index", None) or str(ti.map_index))
         lines.append(f"  {ti.task_id:<24} {mapped[:28]:<28} {ti.state}")
     store = StateStore()
-    metrics = store.metric_totals(flow, run.run_id)
+    # Totals over the run's labels (channels, files); percentiles do not add up, the flow's own lines show them.
+    metrics = {k: v for k, v in store.metric_totals(flow, run.run_id).items() if not k.startswith("latency_")}
     lines.append("  metrics: " + (", ".join(f"{k}={v:g}" for k, v in metrics.items()) or "none"))
     stats = sandbox.stats.snapshot()
     writes = sum(v["calls"] for k, v in stats["by_call"].items() if k.endswith((".load", ".create", ".write",

@@ -6,6 +6,7 @@ the shipping product (SHIP) and the payment journals."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 
 def odoo_caller(sandbox, uid: int = 2):
@@ -44,7 +45,7 @@ def prepare_for_orders(sandbox, world) -> None:
 
 
 CONN_IDS = "shopify_eu,shopify_us,woo_uk"
-BACKLOG_DAYS = 2              # the first pull starts this long before the world's newest order
+BACKLOG_ORDERS = 60           # the first pull starts at the world's 60th newest order update
 LIVE_ORDERS_PER_SECOND = 0.5  # per store, while the demo runs
 LIVE_SECONDS = 20             # between the two pulls: new orders, captures, refunds, cancellations arrive
 
@@ -56,8 +57,7 @@ def order_summary(sandbox, store, run_id: str, live_since: str) -> str:
 
     odoo = odoo_caller(sandbox)
     m = store.metric_totals("orders", run_id)
-    states = {row["state"]: row["__count"] for row in odoo("sale.order", "read_group", [], ["state"], ["state"],
-                                                           lazy=False)}
+    states = Counter(row["state"] for row in odoo("sale.order", "search_read", [], ["state"]))
     held = odoo("sale.order", "search_count", [["state", "in", ["draft", "sent"]], ["note", "ilike", "On hold"]])
     refunds = odoo("account.move", "search_count", [["move_type", "=", "out_refund"]])
     live = odoo("sale.order", "search_read", [["date_order", ">=", live_since]], ["date_order", "create_date"])
@@ -83,20 +83,19 @@ def _moment(value: str):
 def run_orders_demo(console, sandbox, world, stores: dict, dagbag, report, mail) -> None:
     """Inside `storefronts(world)`: the last days' orders and live ones pulled into Odoo, twice."""
     import time
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from retail_sync.state.store import StateStore
 
     from .live import LiveOrders
 
     prepare_for_orders(sandbox, world)
-    newest = max(datetime.fromisoformat(o["updated_at"].replace("Z", "+00:00")) for o in world.orders)
-    start = newest - timedelta(days=BACKLOG_DAYS)
+    start = sorted((o["updated_at"] for o in world.orders), reverse=True)[BACKLOG_ORDERS - 1]
     os.environ["RETAIL_SYNC_ORDERS_CHANNELS"] = CONN_IDS
-    os.environ["RETAIL_SYNC_ORDERS_START_AT"] = start.isoformat()
-    waiting = sum(1 for o in world.orders if o["updated_at"] >= start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    os.environ["RETAIL_SYNC_ORDERS_START_AT"] = start
     live_since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    console.write(f"\nOrders: {waiting} orders of the last {BACKLOG_DAYS} days waiting in the three stores, and each "
+    console.write(f"\nOrders: the {BACKLOG_ORDERS} most recently updated orders waiting in the three stores (since "
+                  f"{start}), and each "
                   f"store taking {LIVE_ORDERS_PER_SECOND:g} new or changed orders a second (live mode)\n")
     live = [LiveOrders(world, channel, sink, LIVE_ORDERS_PER_SECOND, seed=n).start()
             for n, (channel, sink) in enumerate(stores.items())]
