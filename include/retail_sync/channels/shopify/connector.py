@@ -242,6 +242,35 @@ class ShopifyConnector(StreamSource, HttpConnector):
                    "trackingInfo": {"company": carrier, "number": tracking_number}}
         return self.graphql.execute(queries.CREATE_FULFILLMENT, {"fulfillment": payload})["fulfillmentCreate"]
 
+    def order_shipping(self, order_id: str) -> dict | None:
+        """The order's lines, fulfillments and open fulfillment orders (None: the shop has no such order)."""
+        order = self.graphql.execute(queries.ORDER_SHIPPING, {"id": order_id})["order"]
+        if order is None:
+            return None
+        # What shipped must be read whole: a part missing would make the push send it again.
+        parts = [order["lineItems"], order["fulfillmentOrders"]] + \
+            [f["fulfillmentLineItems"] for f in order["fulfillments"]] + \
+            [fo["lineItems"] for fo in order["fulfillmentOrders"]["nodes"]]
+        if any(p["pageInfo"]["hasNextPage"] for p in parts) or \
+                len(order["fulfillments"]) >= queries.SHIPPING_LIMITS["fulfillments"]:
+            raise ChannelRequestError(f"{self.config.channel}: order {order['name']} has more lines, fulfillments "
+                                      f"or fulfillment orders than one request can carry")
+        return order
+
+    def create_fulfillment(self, fulfillment_order_id: str, items: list[tuple[str, int]], carrier: str | None,
+                           tracking_number: str | None, notify_customer: bool = False) -> dict:
+        """One fulfillment of (fulfillment order line item id, quantity) pairs, sent once: a lost answer is
+        raised, never re-sent blindly (the caller reads the order again to see whether it was applied)."""
+        tracking = {key: value for key, value in (("company", carrier), ("number", tracking_number)) if value}
+        payload = {"lineItemsByFulfillmentOrder": [{
+            "fulfillmentOrderId": fulfillment_order_id,
+            "fulfillmentOrderLineItems": [{"id": item, "quantity": qty} for item, qty in items]}],
+            "notifyCustomer": notify_customer}
+        if tracking:
+            payload["trackingInfo"] = tracking
+        return self.graphql.execute(queries.FULFILLMENT_CREATE, {"fulfillment": payload}, once=True)[
+            "fulfillmentCreate"]
+
 
 def assemble(lines: Iterator[str]) -> Iterator[dict]:
     """Bulk JSONL back into order nodes: child lines (`__parentId`) follow their order."""
