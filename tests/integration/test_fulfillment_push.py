@@ -165,6 +165,36 @@ def test_a_lost_answer_from_shopify_is_found_on_the_shop_not_sent_again(ship, sm
     assert outcome.already_on_channel == 1 and outcome.dead_lettered == {}
 
 
+def test_a_lost_answer_from_woocommerce_leaves_one_note(ship, small_world):
+    world, _shop, woo = ship
+    [order] = open_orders(small_world, "woo-uk", 1)
+    sale = world.sell("woo-uk", order["id"], f"#{order['number']}", lines_of(order))
+    world.ship(sale, tracking="RM-LOST")
+    # Calls: the order (1), its notes (2), the new note (3: written, its answer lost), the notes again, the status.
+    woo.faults.configure(type(woo.faults.plan)(fail_calls={3: "503"}, after_commit=True))
+
+    outcome = world.flow().push_channel("woo_uk")
+
+    status, notes = woo_state(world, order)
+    assert status == "completed" and len(ours(notes)) == 1 and "RM-LOST" in ours(notes)[0]
+    assert outcome.already_on_channel == 1 and outcome.dead_lettered == {}
+
+
+@pytest.mark.parametrize("conn_id, channel", [("shopify_eu", "shopify-eu"), ("woo_uk", "woo-uk")])
+def test_a_passing_429_is_retried_within_the_run(ship, small_world, conn_id, channel):
+    world, shop, woo = ship
+    sandbox = shop if channel == "shopify-eu" else woo
+    [order] = open_orders(small_world, channel, 1)
+    name = order["name"] if channel == "shopify-eu" else f"#{order['number']}"
+    world.ship(world.sell(channel, order["id"], name, lines_of(order)))
+    sandbox.faults.configure(type(sandbox.faults.plan)(fail_calls={1: "429", 2: "429"}, retry_after=0.01))
+
+    outcome = world.flow().push_channel(conn_id)
+
+    assert (outcome.fulfillments_created, outcome.stopped, outcome.dead_lettered) == (1, None, {})
+    assert sandbox.faults.calls >= 4             # the two 429s, then the read and the write that succeeded
+
+
 def test_pickings_the_channel_cannot_take_are_dead_lettered_and_the_rest_goes_on(ship, small_world):
     world, _shop, _woo = ship
     good, missing, extra, no_sku = open_orders(small_world, "shopify-eu", 4)
