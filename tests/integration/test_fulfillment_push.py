@@ -260,3 +260,26 @@ def test_a_storefront_failing_mid_run_stops_it_and_the_next_run_picks_up(ship, s
         for o in (first, second):
             status, notes = woo_state(world, o)
             assert status == "completed" and len(ours(notes)) == 1
+
+
+@pytest.mark.parametrize("conn_id, channel", [("shopify_eu", "shopify-eu"), ("woo_uk", "woo-uk")])
+def test_a_tracking_number_typed_in_after_shipping_reaches_the_storefront(ship, small_world, conn_id, channel):
+    world, _shop, _woo = ship
+    [order] = open_orders(small_world, channel, 1)
+    name = order["name"] if channel == "shopify-eu" else f"#{order['number']}"
+    picking = world.ship(world.sell(channel, order["id"], name, lines_of(order)))       # no tracking yet
+    world.flow("run-1").push_channel(conn_id)
+
+    world.odoo("stock.picking", "write", [picking], {"carrier_tracking_ref": "LATE-42"})
+    outcome = world.flow("run-2").push_channel(conn_id)
+
+    assert (outcome.tracking_updated, outcome.fulfillments_created) == (1, 0)
+    if channel == "shopify-eu":
+        assert shipped(shop_order(world, order)) == [(lines_of(order), "DHL", "LATE-42")]
+    else:
+        notes = ours(woo_state(world, order)[1])
+        assert len(notes) == 2 and notes[0].startswith("Tracking for ") and "LATE-42" in notes[0]
+    again = world.flow("run-3").push_channel(conn_id)                                   # told: nothing more
+    assert again.tracking_updated == 0
+    if channel == "woo-uk":
+        assert len(ours(woo_state(world, order)[1])) == 2

@@ -271,6 +271,12 @@ class ShopifyConnector(StreamSource, HttpConnector):
         return self.graphql.execute(queries.FULFILLMENT_CREATE, {"fulfillment": payload}, once=True)[
             "fulfillmentCreate"]
 
+    def update_tracking(self, fulfillment_id: str, carrier: str | None, tracking_number: str) -> dict:
+        """Replace a fulfillment's tracking (setting the same tracking twice changes nothing: retries are safe)."""
+        tracking = {"number": tracking_number, **({"company": carrier} if carrier else {})}
+        return self.graphql.execute(queries.FULFILLMENT_TRACKING_UPDATE, {"id": fulfillment_id, "tracking": tracking})[
+            "fulfillmentTrackingInfoUpdate"]
+
 
 def assemble(lines: Iterator[str]) -> Iterator[dict]:
     """Bulk JSONL back into order nodes: child lines (`__parentId`) follow their order."""

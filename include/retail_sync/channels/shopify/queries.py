@@ -136,3 +136,9 @@ FULFILLMENT_CREATE = """mutation FulfillmentCreate($fulfillment: FulfillmentInpu
     fulfillment { id status trackingInfo(first: 1) { company number } }
     userErrors { field message } }
 }"""
+
+FULFILLMENT_TRACKING_UPDATE = """mutation FulfillmentTracking($id: ID!, $tracking: FulfillmentTrackingInput!) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $tracking, notifyCustomer: false) {
+    fulfillment { id trackingInfo(first: 1) { company number } }
+    userErrors { field message } }
+}"""

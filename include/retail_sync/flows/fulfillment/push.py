@@ -154,3 +154,53 @@ def push_woocommerce(connector, shipment: Shipment, carrier: str | None, attempt
     if order["status"] not in FINAL_WOO_STATUSES and (everything or shipment.last_delivery):
         connector.set_order_status(shipment.order_id, "completed")
     return result
+
+
+# ------------------------------------------------------------------------- a tracking number later
+def fulfilled_units(fulfillment: dict) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for item in fulfillment["fulfillmentLineItems"]["nodes"]:
+        sku = item["lineItem"].get("sku")
+        units[sku] = units.get(sku, 0) + item["quantity"]
+    return units
+
+
+def retrack_shopify(connector, shipment: Shipment, carrier: str | None, attempts: int) -> PushResult:
+    """The picking's tracking put on the fulfilment it became: the shop's fulfilment of exactly its units,
+    preferring one without tracking yet (Shopify fulfilments carry no reference of ours)."""
+    order = connector.order_shipping(f"gid://shopify/Order/{shipment.order_id}")
+    if order is None:
+        raise Refused(f"{shipment.describe()}: order {shipment.order_key} is not on {shipment.channel}")
+    matching = [f for f in order["fulfillments"]
+                if f["status"] == "SUCCESS" and fulfilled_units(f) == shipment.quantities]
+    numbers = [(f["trackingInfo"] or [{}])[0].get("number") for f in matching]
+    if shipment.tracking_number in numbers:
+        return PushResult(Told.PRESENT)
+    untracked = [f for f, number in zip(matching, numbers) if not number]
+    chosen = untracked[:1] or (matching if len(matching) == 1 else [])
+    if not chosen:
+        raise Refused(f"{shipment.describe()}: tracking {shipment.tracking_number} arrived, but "
+                      f"{len(matching)} fulfilment(s) of order {order['name']} ship exactly its units")
+    answer = connector.update_tracking(chosen[0]["id"], carrier, shipment.tracking_number)
+    if answer["userErrors"]:
+        raise Refused(f"{shipment.describe()}: Shopify refused its tracking number: "
+                      f"{'; '.join(e['message'] for e in answer['userErrors'])}")
+    return PushResult(Told.CREATED)
+
+
+def retrack_woocommerce(connector, shipment: Shipment, carrier: str | None, attempts: int) -> PushResult:
+    """A note with the tracking, marked with the picking's key and the number (a changed number gets its own)."""
+    marker = f"[retail-sync:{shipment.key}:tracking:{shipment.tracking_number}]"
+    text = " ".join(p for p in (f"Tracking for {shipment.name}:", carrier, shipment.tracking_number, marker) if p)
+    if connector.order(shipment.order_id) is None:
+        raise Refused(f"{shipment.describe()}: order {shipment.order_key} is not on {shipment.channel}")
+    for attempt in range(1, attempts + 1):
+        if any(marker in note["note"] for note in connector.order_notes(shipment.order_id)):
+            return PushResult(Told.PRESENT)
+        try:
+            connector.add_order_note(shipment.order_id, text)
+            return PushResult(Told.CREATED)
+        except ChannelRetryableError:
+            if attempt == attempts:
+                raise
+    return PushResult(Told.PRESENT)

@@ -32,6 +32,7 @@ class Shipment:
     picking_id: int
     name: str                              # WH/OUT/00012
     date_done: str                         # ISO-8601 UTC
+    write_date: str                        # ISO-8601 UTC: the last change (a tracking number added after shipping)
     channel: str
     sale_order: str                        # S00042
     order_name: str | None                 # client_order_ref: the name the customer saw (#1001)
@@ -118,16 +119,21 @@ class ShipmentReader:
             self._carrier_field = "carrier_id" in fields
         return self._carrier_field
 
-    def pages(self, since: datetime | None) -> Iterator[list[Shipment]]:
+    def pages(self, since: datetime | None, tracked: bool = False) -> Iterator[list[Shipment]]:
+        """Pickings done at or after `since`, by `date_done`; `tracked`: those with a tracking number changed at
+        or after `since`, by `write_date` (a number typed in after the picking was validated)."""
+        column = "write_date" if tracked else "date_done"
         domain = [*DELIVERY, ("sale_id.origin", "=", self.channel)]
+        if tracked:
+            domain.append(("carrier_tracking_ref", "!=", False))
         if since is not None:
-            domain.append(("date_done", ">=", odoo_time(since)))
-        fields = ["name", "date_done", "sale_id", "carrier_tracking_ref"] + (["carrier_id"] if self.has_carrier()
-                                                                              else [])
+            domain.append((column, ">=", odoo_time(since)))
+        fields = ["name", "date_done", "write_date", "sale_id", "carrier_tracking_ref"] + (
+            ["carrier_id"] if self.has_carrier() else [])
         offset = 0
         while True:
             rows = self.client.call("stock.picking", "search_read", domain, fields, offset=offset,
-                                    limit=self.page_size, order="date_done asc, id asc")
+                                    limit=self.page_size, order=f"{column} asc, id asc")
             if rows:
                 yield self._shipments(rows)
             if len(rows) < self.page_size:
@@ -158,7 +164,8 @@ class ShipmentReader:
                     before[sku] = before.get(sku, 0) + qty
             carrier = row.get("carrier_id")
             shipments.append(Shipment(
-                row["id"], row["name"], iso_time(row["date_done"]), self.channel, order["name"],
+                row["id"], row["name"], iso_time(row["date_done"]), iso_time(row["write_date"]), self.channel,
+                order["name"],
                 order["client_order_ref"] or None, keys.get(sale), row["carrier_tracking_ref"] or None,
                 carrier[1] if carrier else None, lines[row["id"]][0], lines[row["id"]][1], before,
                 last_delivery=bool(of_order) and of_order[-1] == row["id"] and sale not in still_open))
