@@ -147,8 +147,9 @@ class Mutations:
             tracking = fulfillment.get("trackingInfo") or {}
             stamp = now_stamp()
             new = {"id": gid("Fulfillment", next(self._ids)), "status": "SUCCESS", "createdAt": stamp,
+                   # No tracking given: Shopify lists none (not one empty entry).
                    "trackingInfo": [{"company": tracking.get("company"), "number": tracking.get("number"),
-                                     "url": tracking.get("url")}],
+                                     "url": tracking.get("url")}] if any(tracking.values()) else [],
                    "fulfillmentLineItems": [{"id": gid("FulfillmentLineItem", next(self._ids)),
                                              "lineItem": by_id[w["id"]]["lineItem"], "quantity": w["quantity"]}
                                             for w in wanted]}
