@@ -109,15 +109,6 @@ SET_QUANTITIES = """mutation SetQuantities($input: InventorySetQuantitiesInput!)
   }
 }"""
 
-FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!) {
-  order(id: $id) { fulfillmentOrders(first: 5) { nodes { id status
-    lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku } } } } } }
-}"""
-
-CREATE_FULFILLMENT = """mutation Fulfil($fulfillment: FulfillmentInput!) {
-  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
-}"""
-
 # What an order has shipped and what is left, per line: the fulfilment push reads it before every write.
 # Fulfillments are the record of what shipped (a closed fulfillment order is not listed by default);
 # the open fulfillment orders say what may still be fulfilled, and through which line items.
