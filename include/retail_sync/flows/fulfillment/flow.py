@@ -69,7 +69,7 @@ class ChannelOutcome:
     units: int = 0
     already_on_channel: int = 0        # pickings the storefront already had (a re-run, a lost answer)
     tracking_updated: int = 0          # tracking numbers typed in after the picking was told, now on the storefront
-    skipped: int = 0                   # in the ledger with the same digest: no channel call
+    skipped: int = 0                   # told already (in the ledger): no channel call
     dead_lettered: dict[str, str] = field(default_factory=dict)    # picking key -> reason
     watermark: str | None = None
     stopped: str | None = None         # why the storefront stopped the run, if it did
