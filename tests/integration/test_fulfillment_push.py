@@ -197,22 +197,27 @@ def test_a_passing_429_is_retried_within_the_run(ship, small_world, conn_id, cha
 
 def test_pickings_the_channel_cannot_take_are_dead_lettered_and_the_rest_goes_on(ship, small_world):
     world, _shop, _woo = ship
-    good, missing, extra, no_sku = open_orders(small_world, "shopify-eu", 4)
+    good, extra, no_sku, bigger = open_orders(small_world, "shopify-eu", 4)
     unbound = world.sell("shopify-eu", None, "#9001", lines_of(good), bind=False)          # no order of the channel
     gone = world.sell("shopify-eu", 999999, "#9002", lines_of(good))                         # not on the shop
     wrong_sku = world.sell("shopify-eu", extra["id"], extra["name"], {**lines_of(extra), "GIFT-WRAP": 1})
     nameless = world.sell("shopify-eu", no_sku["id"], no_sku["name"], {**lines_of(no_sku), None: 1})
+    sku, units = sorted(lines_of(bigger).items())[0]
+    too_many = world.sell("shopify-eu", bigger["id"], bigger["name"], {**lines_of(bigger), sku: units + 2})
     fine = world.sell("shopify-eu", good["id"], good["name"], lines_of(good))
-    pickings = {sale: world.ship(sale) for sale in (unbound, gone, wrong_sku, nameless, fine)}
+    pickings = {sale: world.ship(sale) for sale in (unbound, gone, wrong_sku, nameless, too_many, fine)}
 
     outcome = world.flow().push_channel("shopify_eu")
 
     reasons = {int(key.rsplit(":", 1)[1]): reason for key, reason in outcome.dead_lettered.items()}
-    assert set(reasons) == {pickings[unbound], pickings[gone], pickings[wrong_sku], pickings[nameless]}
+    assert set(reasons) == {pickings[s] for s in (unbound, gone, wrong_sku, nameless, too_many)}
     assert "has no order of shopify-eu" in reasons[pickings[unbound]]
     assert "shopify-eu:order:999999 is not on shopify-eu" in reasons[pickings[gone]]
     assert "SKU GIFT-WRAP" in reasons[pickings[wrong_sku]] and extra["name"] in reasons[pickings[wrong_sku]]
     assert "without a SKU" in reasons[pickings[nameless]]
+    assert f"ships {units + 2} × {sku} still to fulfil, but order {bigger['name']} has {units} left" in \
+        reasons[pickings[too_many]]
+    assert shop_order(world, bigger)["fulfillments"] == []                # none of it: not a part of it
     letters = {letter.key: letter for letter in world.store.dead_letters("fulfillment")}
     assert set(letters) == set(outcome.dead_lettered)
     assert all(letter.stage == "push" and letter.payload["picking_id"] for letter in letters.values())
@@ -221,7 +226,7 @@ def test_pickings_the_channel_cannot_take_are_dead_lettered_and_the_rest_goes_on
     assert shop_order(world, good)["displayFulfillmentStatus"] == "FULFILLED"
     assert outcome.fulfillments_created == 1 and outcome.watermark is not None
     [alert] = world.alerts
-    assert "4 shipment(s)" in alert.subject and "GIFT-WRAP" in alert.text
+    assert "5 shipment(s)" in alert.subject and "GIFT-WRAP" in alert.text
 
     world.flow("run-2").push_channel("shopify_eu")                  # seen again in the overlap: not alerted again
     assert len(world.alerts) == 1
@@ -283,3 +288,23 @@ def test_a_tracking_number_typed_in_after_shipping_reaches_the_storefront(ship, 
     assert again.tracking_updated == 0
     if channel == "woo-uk":
         assert len(ours(woo_state(world, order)[1])) == 2
+
+
+def test_woocommerce_dead_letters_what_the_store_cannot_take_and_completes_the_rest(ship, small_world):
+    world, _shop, _woo = ship
+    good, extra = open_orders(small_world, "woo-uk", 2)
+    unbound = world.sell("woo-uk", None, "#W-9001", lines_of(good), bind=False)
+    wrong_sku = world.sell("woo-uk", extra["id"], f"#{extra['number']}", {**lines_of(extra), "GIFT-WRAP": 1})
+    fine = world.sell("woo-uk", good["id"], f"#{good['number']}", lines_of(good))
+    pickings = {sale: world.ship(sale) for sale in (unbound, wrong_sku, fine)}
+
+    outcome = world.flow().push_channel("woo_uk")
+
+    reasons = {int(key.rsplit(":", 1)[1]): reason for key, reason in outcome.dead_lettered.items()}
+    assert set(reasons) == {pickings[unbound], pickings[wrong_sku]}
+    assert "has no order of woo-uk" in reasons[pickings[unbound]]
+    assert "SKU GIFT-WRAP shipped by" in reasons[pickings[wrong_sku]] and f"#{extra['number']}" in \
+        reasons[pickings[wrong_sku]]
+    assert woo_state(world, extra) == ("processing", [])                  # no note, no status change
+    status, notes = woo_state(world, good)
+    assert status == "completed" and len(ours(notes)) == 1
