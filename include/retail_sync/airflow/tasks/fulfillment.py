@@ -18,7 +18,7 @@ from retail_sync.airflow.hooks.channel import ChannelHook
 from retail_sync.airflow.hooks.odoo import OdooHook
 from retail_sync.airflow.notifiers import send_alert
 from retail_sync.airflow.settings import scalar_overrides
-from retail_sync.flows.fulfillment.flow import FulfillmentFlow
+from retail_sync.flows.fulfillment.flow import ChannelStopped, FulfillmentFlow
 from retail_sync.flows.fulfillment.settings import FulfillmentChannel, FulfillmentSettings
 from retail_sync.state.store import StateStore
 
@@ -46,7 +46,12 @@ def channel_conn_ids() -> list[str]:
 def push_channel(conn_id: str, run_id: str, odoo_conn_id: str = "odoo_default") -> dict:
     flow = FulfillmentFlow(fulfillment_settings(), StateStore(), lambda: OdooHook(odoo_conn_id).get_conn(),
                            lambda conn: ChannelHook(conn).get_conn(), send_alert, run_id)
-    outcome = flow.push_channel(conn_id)
+    try:
+        outcome = flow.push_channel(conn_id)
+    except ChannelStopped as exc:
+        # Expected when a storefront is down: the reason first, in one line; the task's retry picks up.
+        log.warning("%s", exc)
+        raise
     log.info("%s: %d fulfilment(s) created (%d lines, %d units), %d already on the storefront, %d skipped, "
              "%d dead-lettered; watermark %s", outcome.channel, outcome.fulfillments_created, outcome.lines,
              outcome.units, outcome.already_on_channel, outcome.skipped, len(outcome.dead_lettered),
