@@ -308,3 +308,22 @@ def test_woocommerce_dead_letters_what_the_store_cannot_take_and_completes_the_r
     assert woo_state(world, extra) == ("processing", [])                  # no note, no status change
     status, notes = woo_state(world, good)
     assert status == "completed" and len(ours(notes)) == 1
+
+
+def test_pickings_are_read_in_pages_and_the_watermark_follows_them(tmp_path, shopify, woo, small_world):
+    world = start_ship_world(tmp_path / "paged", {"shopify_eu": shopify[0].url, "woo_uk": woo[0].url}, page_size=2)
+    try:
+        orders = open_orders(small_world, "woo-uk", 5, min_lines=1)
+        pickings = [world.ship(world.sell("woo-uk", o["id"], f"#{o['number']}", lines_of(o))) for o in orders]
+        world.sandbox.stats.reset()
+        outcome = world.flow().push_channel("woo_uk")
+        assert outcome.fulfillments_created == 5
+        # Deliveries in 3 pages (2 + 2 + 1), each with its orders' done and open deliveries, then one read of the
+        # tracked pickings (none): 10 reads of stock.picking, however many pickings a page holds.
+        calls = world.sandbox.stats.snapshot()["by_call"]
+        assert calls["stock.picking.search_read"]["calls"] == 3 * 3 + 1
+        done = world.odoo("stock.picking", "read", pickings, ["date_done"])
+        assert outcome.watermark == max(r["date_done"] for r in done).replace(" ", "T") + "Z"
+        assert all(woo_state(world, o)[0] == "completed" for o in orders)
+    finally:
+        world.server.stop()
