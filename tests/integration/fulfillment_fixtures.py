@@ -56,8 +56,9 @@ class ShipWorld:
         """A stocked product with this SKU (None: a product without one)."""
         if sku in self.products:
             return self.products[sku]
+        storable = {"detailed_type": "product"} if self.sandbox.version == 17 else {"type": "consu", "is_storable": True}
         product = self.odoo("product.product", "create", {"name": name or f"Product {sku}", "default_code": sku or False,
-                                                          "type": "consu", "is_storable": True})
+                                                          **storable})
         stock = self.odoo("stock.warehouse", "search_read", [["code", "=", "WH"]], ["lot_stock_id"])[0]["lot_stock_id"][0]
         self.odoo("stock.quant", "create", {"product_id": product, "location_id": stock,
                                             "inventory_quantity_auto_apply": 100}, context={"inventory_mode": True})
@@ -100,9 +101,9 @@ class ShipWorld:
         return picking
 
 
-def start_ship_world(tmp: Path, urls: dict[str, str], **settings) -> ShipWorld:
+def start_ship_world(tmp: Path, urls: dict[str, str], version: int = 18, **settings) -> ShipWorld:
     tmp.mkdir(parents=True, exist_ok=True)
-    sandbox = OdooSandbox(18, credentials=SeedCredentials("admin", integration_api_key=API_KEY))
+    sandbox = OdooSandbox(version, credentials=SeedCredentials("admin", integration_api_key=API_KEY))
     server = RunningServer(create_app(sandbox)).start()
     client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY), policy=FAST_RETRIES)
     store = StateStore(f"sqlite:///{tmp}/state.sqlite")

@@ -327,3 +327,25 @@ def test_pickings_are_read_in_pages_and_the_watermark_follows_them(tmp_path, sho
         assert all(woo_state(world, o)[0] == "completed" for o in orders)
     finally:
         world.server.stop()
+
+
+@pytest.mark.parametrize("version", [17, 19])
+def test_partial_then_backorder_on_odoo_17_and_19(tmp_path, shopify, woo, small_world, version):
+    world = start_ship_world(tmp_path / f"v{version}", {"shopify_eu": shopify[0].url, "woo_uk": woo[0].url},
+                             version=version)
+    try:
+        [order] = open_orders(small_world, "shopify-eu", 1)
+        lines = lines_of(order)
+        sku = sorted(lines)[0]
+        sale = world.sell("shopify-eu", order["id"], order["name"], lines)
+        world.ship(sale, {sku: 1}, tracking=f"V{version}-1")
+        world.flow("run-1").push_channel("shopify_eu")
+        assert shop_order(world, order)["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+        world.ship(sale, tracking=f"V{version}-2")
+        world.flow("run-2").push_channel("shopify_eu")
+        node = shop_order(world, order)
+        assert node["displayFulfillmentStatus"] == "FULFILLED"
+        assert [units for units, _, _ in shipped(node)] == [
+            {sku: 1}, {s: u - (1 if s == sku else 0) for s, u in lines.items() if u - (1 if s == sku else 0)}]
+    finally:
+        world.server.stop()
