@@ -68,3 +68,9 @@ def address_key(customer_key: str, kind: str, address_text: str) -> str:
     """One address (canonical JSON) of one customer used as `kind` (invoice | delivery): the same address
     again is the same record."""
     return f"{customer_key}:{kind}:{hashlib.sha256(address_text.encode()).hexdigest()[:16]}"
+
+
+def shipping_line_key(order_key: str) -> str:
+    """The shipping line of a channel order (an Odoo sale.order.line with the shipping product)."""
+    channel, _entity, source_id = order_key.split(":", 2)
+    return entity_key(channel, "shipping_line", source_id)

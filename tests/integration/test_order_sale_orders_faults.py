@@ -1,0 +1,161 @@
+"""The order load under Odoo faults: the answer of every kind of write lost after Odoo committed it (the
+sandbox's `after_commit` fault), throttling, gateway errors and serialization failures, and two runs at
+once. Each ends as a clean run ends: no second sale order, line, invoice, payment or credit note."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import suppress
+
+import httpx
+import pytest
+
+from retail_sync.flows.orders.load import load_page
+from retail_sync.odoo.client import OdooClient, OdooConfig
+from retail_sync.odoo.errors import OdooError
+from retail_sync.state.store import StateStore
+from retail_sync_sandbox.faults import FaultPlan
+from tests.integration.catalog_fixtures import API_KEY, FAST
+from tests.integration.sale_order_fixtures import FLOW, start_order_world
+from tests.order_pages import woo_page
+
+# Each kind of write the load makes, and which of its calls loses its answer (the 2nd post is the credit
+# note's, the 2nd payment wizard the refund's).
+WRITES = [("res.partner.load", 1), ("sale.order.load", 1), ("sale.order.line.load", 1),
+          ("sale.order.action_confirm", 1), ("sale.advance.payment.inv.create", 1),
+          ("sale.advance.payment.inv.create_invoices", 1), ("account.move.action_post", 1),
+          ("account.payment.register.create", 1), ("account.payment.register.action_create_payments", 1),
+          ("sale.order.action_cancel", 1), ("account.move.reversal.create", 1),
+          ("account.move.reversal.refund_moves", 1), ("account.move.write", 1), ("account.move.action_post", 2),
+          ("account.payment.register.action_create_payments", 2)]
+
+
+def key(order) -> str:
+    return f"woo-uk:order:{order['id']}"
+
+
+@pytest.fixture(scope="module")
+def mixed(small_world):
+    """A paid order refunded in part, an authorized one (held), a cancelled one: every write kind."""
+    bad = small_world.truth["bad_orders"]
+    good = [o for o in small_world.orders_of("woo-uk") if key(o) not in bad]
+    refunded = next(o for o in good if o["story"] == "partially_refunded" and len(o["lines"]) > 1)
+    held = next(o for o in good if o["story"] == "authorized")
+    cancelled = next(o for o in good if o["story"] == "cancelled")
+    orders = [refunded, held, cancelled]
+    skus = {li["sku"] for o in orders for li in o["lines"]}
+    return orders, [p for p in small_world.catalog if p["sku"] in skus]
+
+
+def snapshot(world) -> dict:
+    call = world.client.call
+    return {
+        "counts": world.counts(),
+        "orders": sorted((o["client_order_ref"], o["state"], o["amount_total"]) for o in world.sale_orders()),
+        "moves": sorted((m["move_type"], m["state"], m["amount_total"], m["payment_state"], m["amount_residual"])
+                        for m in call("account.move", "search_read", [["move_type", "in", ["out_invoice", "out_refund"]]],
+                                      ["move_type", "state", "amount_total", "payment_state", "amount_residual"])),
+        "payments": sorted((p["payment_type"], p["amount"]) for p in world.payments()),
+    }
+
+
+@pytest.fixture(scope="module")
+def clean(mixed, tmp_path_factory):
+    """A clean run: what Odoo holds after it, and the order of its calls (model.method)."""
+    orders, catalog = mixed
+    world = start_order_world(tmp_path_factory.mktemp("clean"), catalog)
+    sequence: list[str] = []
+
+    def record(request: httpx.Request) -> None:
+        request.read()
+        args = json.loads(request.content)["params"]["args"]
+        sequence.append(f"{args[3]}.{args[4]}" if len(args) > 4 else "common")   # version, authenticate
+
+    http = httpx.Client(base_url=world.world.server.url, event_hooks={"request": [record]})
+    client = OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
+    try:
+        outcome = world.load(woo_page(orders), client=client)
+        assert outcome.counts == {"loaded": 3} and outcome.held == [key(orders[1])]
+        yield snapshot(world), sequence, outcome
+    finally:
+        client.close()
+        world.world.server.stop()
+
+
+def position(sequence: list[str], write: str, nth: int) -> int:
+    return [i for i, name in enumerate(sequence, start=1) if name == write][nth - 1]
+
+
+def test_the_clean_run_makes_every_write_kind(clean):
+    _, sequence, _ = clean
+    for write, nth in WRITES:
+        assert len([name for name in sequence if name == write]) >= nth, write
+    # One call creates the page's sale orders, one their lines: create calls per order 2/3 here, 2/chunk at scale.
+    assert sequence.count("sale.order.load") == 1 and sequence.count("sale.order.line.load") == 1
+
+
+@pytest.mark.parametrize(("write", "nth"), WRITES, ids=[f"{w}#{n}" for w, n in WRITES])
+def test_a_lost_answer_on_each_write_kind_doubles_nothing(mixed, clean, tmp_path, write, nth):
+    orders, catalog = mixed
+    state, sequence, clean_outcome = clean
+    world = start_order_world(tmp_path, catalog)
+    try:
+        # This world's client logged in before the faults: its calls are the clean run's less the log-in.
+        at = position(sequence, write, nth) - sequence.count("common")
+        world.world.sandbox.faults.configure(FaultPlan(fail_calls={at: "503"}, after_commit=True))
+        try:
+            outcome = world.load(woo_page(orders))
+        except OdooError:          # the task fails; its retry runs the page again
+            world.world.sandbox.faults.configure(FaultPlan())
+            outcome = world.load(woo_page(orders), "run-1-retry")
+        world.world.sandbox.faults.configure(FaultPlan())
+        assert outcome.outcomes == clean_outcome.outcomes, outcome.reasons
+        assert snapshot(world) == state
+    finally:
+        world.world.server.stop()
+
+
+def test_throttling_gateway_errors_and_serialization_failures_are_retried(mixed, clean, tmp_path):
+    orders, catalog = mixed
+    state, _, clean_outcome = clean
+    world = start_order_world(tmp_path, catalog)
+    try:
+        world.world.sandbox.faults.configure(FaultPlan(rate_429=0.1, rate_503=0.1, rate_serialization=0.1,
+                                                       after_commit=True, retry_after=0.001, seed=5))
+        outcome = world.load(woo_page(orders))
+        world.world.sandbox.faults.configure(FaultPlan())
+        assert world.client.counters.retries > 0
+        assert outcome.outcomes == clean_outcome.outcomes and snapshot(world) == state
+    finally:
+        world.world.server.stop()
+
+
+def test_two_runs_at_once_make_one_of_everything(mixed, clean, tmp_path):
+    orders, catalog = mixed
+    state, _, _ = clean
+    world = start_order_world(tmp_path, catalog)
+    barrier, errors = threading.Barrier(2), []
+
+    def run(name):
+        client = OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST)
+        try:
+            barrier.wait()
+            load_page(woo_page(orders), client, StateStore(world.store.url), world.settings, FLOW, name)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            with suppress(Exception):
+                client.close()
+
+    try:
+        threads = [threading.Thread(target=run, args=(n,)) for n in ("scheduled", "manual")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:               # a run that lost a race fails its task; the retry finishes the page
+            world.load(woo_page(orders), "retry")
+        assert snapshot(world) == state
+    finally:
+        world.world.server.stop()
