@@ -88,11 +88,14 @@ class ShipWorld:
         [picking] = self.odoo("stock.picking", "search", [["sale_id", "=", sale], ["state", "not in", ["done", "cancel"]]])
         if tracking:
             self.odoo("stock.picking", "write", [picking], {"carrier_tracking_ref": tracking})
-        if quantities is not None:
-            skus = {v: k for k, v in self.products.items()}
-            for move in self.odoo("stock.move", "search_read", [["picking_id", "=", picking]], ["product_id"]):
-                units = quantities.get(skus.get(move["product_id"][0]), 0)
-                self.odoo("stock.move", "write", [move["id"]], {"quantity": units, "picked": bool(units)})
+        # What the warehouse app does: the picked quantity on each move (all of its demand, when in full: Odoo
+        # ships it even where nothing was reserved, the stock going negative).
+        moves = self.odoo("stock.move", "search_read", [["picking_id", "=", picking]], ["product_id", "product_uom_qty"])
+        codes = {p["id"]: p["default_code"] for p in self.odoo(
+            "product.product", "read", sorted({m["product_id"][0] for m in moves}), ["default_code"])}
+        for move in moves:
+            units = move["product_uom_qty"] if quantities is None else quantities.get(codes[move["product_id"][0]], 0)
+            self.odoo("stock.move", "write", [move["id"]], {"quantity": units, "picked": bool(units)})
         action = self.odoo("stock.picking", "button_validate", [picking])
         if isinstance(action, dict):
             wizard = self.odoo("stock.backorder.confirmation", "create", {}, context=action["context"])

@@ -80,27 +80,27 @@ def iso_time(value: str) -> str:
     return datetime.strptime(value, ODOO_DATETIME).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def order_keys(client: OdooClient, channel: str, sale_ids: list[int]) -> dict[int, str]:
-    """sale.order id -> its channel order key, read back from the external ids the order pull made.
+def order_key_of(channel: str, name: str) -> str | None:
+    """The channel order key an external id's name was made from, or None (another channel's, another kind).
 
-    An external id's name is the key made safe plus a digest of the key (`binder.xmlid_name`); the channel's
-    order id is what follows `<channel>_order_`, and the key rebuilt from it must give the same name back,
-    so a name of another channel or entity is never taken for one of this channel."""
+    A name is the key made safe plus a digest of the key (`binder.xmlid_name`); the channel's order id is what
+    follows `<channel>_order_`, and the key rebuilt from it must give the same name back, so a name of another
+    channel (`shopify_eu` and `shopify-eu` are made safe alike) or of another entity is never taken."""
+    prefix = UNSAFE.sub("_", f"{channel}:order:").strip("_") + "_"
+    if not name.startswith(prefix):
+        return None
+    key = entity_key(channel, "order", name[len(prefix):].rsplit("_", 1)[0])
+    return key if xmlid_name(key) == name else None
+
+
+def order_keys(client: OdooClient, channel: str, sale_ids: list[int]) -> dict[int, str]:
+    """sale.order id -> its channel order key, read back from the external ids the order pull made."""
     if not sale_ids:
         return {}
     rows = client.call("ir.model.data", "search_read", [["module", "=", MODULE], ["model", "=", "sale.order"],
                                                         ["res_id", "in", sale_ids]], ["name", "res_id"])
-    prefix = UNSAFE.sub("_", f"{channel}:order:").strip("_") + "_"
-    found: dict[int, str] = {}
-    for row in rows:
-        name = row["name"]
-        if not name.startswith(prefix):
-            continue
-        source_id = name[len(prefix):].rsplit("_", 1)[0]
-        key = entity_key(channel, "order", source_id)
-        if xmlid_name(key) == name:
-            found[row["res_id"]] = key
-    return found
+    found = {row["res_id"]: order_key_of(channel, row["name"]) for row in rows}
+    return {sale: key for sale, key in found.items() if key}
 
 
 class ShipmentReader:
