@@ -30,14 +30,19 @@ def rest_endpoint(handler: Callable[[Request], Awaitable[Response]], name: str, 
     async def run(request: Request) -> Response:
         started = time.perf_counter()
         fault = faults.draw()
+        # after_commit: the gateway loses the answer of a call the store did run (a 5xx the client must not
+        # take as "not applied").
+        lost = faults.plan.after_commit and fault in ("502", "503", "504")
         try:
-            if fault in PROXY_FAULTS:
+            if fault in PROXY_FAULTS and not lost:
                 response = fault_response(fault)
             else:
                 authenticate(request)
                 response = await handler(request)
         except error as exc:
             response = exc.response()
+        if lost:
+            response = fault_response(fault)
         delay = faults.delay_seconds(0)
         if delay:
             await asyncio.sleep(delay)

@@ -46,6 +46,12 @@ class ChannelHttp:
 
         return with_retries(once, self.policy, self.counters, what)
 
+    def request_once(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One attempt, for a write that must not be sent twice blindly (a lost answer may hide a success):
+        the caller reads the state again and decides. Errors are typed as `request`'s are."""
+        self.counters.calls += 1
+        return self.check(self.send(method, path, **kwargs))
+
     def send(self, method: str, path: str, **kwargs) -> httpx.Response:
         try:
             return self.client.request(method, path, **kwargs)

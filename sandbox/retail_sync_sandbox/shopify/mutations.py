@@ -1,4 +1,5 @@
-"""The Shopify sandbox's mutations: inventorySetQuantities, fulfillmentCreate, bulkOperationRunQuery.
+"""The Shopify sandbox's mutations: inventorySetQuantities, fulfillmentCreate, fulfillmentTrackingInfoUpdate,
+bulkOperationRunQuery.
 
 Business refusals come back as `userErrors` with Shopify's codes (the call itself succeeds);
 nothing is written unless every part of the input is valid.
@@ -39,6 +40,7 @@ class Mutations:
 
     def resolvers(self) -> dict:
         return {"inventorySetQuantities": self.inventory_set_quantities, "fulfillmentCreate": self.fulfillment_create,
+                "fulfillmentTrackingInfoUpdate": self.fulfillment_tracking_info_update,
                 "bulkOperationRunQuery": self.bulk_operation_run_query}
 
     def inventory_set_quantities(self, _root, info, input):
@@ -145,8 +147,9 @@ class Mutations:
             tracking = fulfillment.get("trackingInfo") or {}
             stamp = now_stamp()
             new = {"id": gid("Fulfillment", next(self._ids)), "status": "SUCCESS", "createdAt": stamp,
+                   # No tracking given: Shopify lists none (not one empty entry).
                    "trackingInfo": [{"company": tracking.get("company"), "number": tracking.get("number"),
-                                     "url": tracking.get("url")}],
+                                     "url": tracking.get("url")}] if any(tracking.values()) else [],
                    "fulfillmentLineItems": [{"id": gid("FulfillmentLineItem", next(self._ids)),
                                              "lineItem": by_id[w["id"]]["lineItem"], "quantity": w["quantity"]}
                                             for w in wanted]}
@@ -159,6 +162,28 @@ class Mutations:
             store.put(Doc("order", order["id"], stamp, order["legacyResourceId"], order))
         self.on_order_change(order, "orders/fulfilled")
         return {"fulfillment": new, "userErrors": []}
+
+    def fulfillment_tracking_info_update(self, _root, info, fulfillmentId, trackingInfoInput, notifyCustomer=None):
+        """The fulfillment's tracking replaced (company, number, url); a cancelled one cannot change."""
+        store = self.sandbox.store
+        with store.lock:
+            order = next((o for o in store.scan("order") if any(f["id"] == fulfillmentId for f in o["fulfillments"])),
+                         None)
+            if order is None:
+                return {"fulfillment": None, "userErrors": [user_error("Fulfillment does not exist.",
+                                                                       ["fulfillmentId"])]}
+            fulfillment = next(f for f in order["fulfillments"] if f["id"] == fulfillmentId)
+            if fulfillment["status"] == "CANCELLED":
+                return {"fulfillment": None, "userErrors": [user_error(
+                    "Cannot update tracking information for a cancelled fulfillment.", ["fulfillmentId"])]}
+            fulfillment["trackingInfo"] = [{"company": trackingInfoInput.get("company"),
+                                            "number": trackingInfoInput.get("number"),
+                                            "url": trackingInfoInput.get("url")}]
+            stamp = now_stamp()
+            order["updatedAt"] = stamp
+            store.put(Doc("order", order["id"], stamp, order["legacyResourceId"], order))
+        self.on_order_change(order, "orders/updated")
+        return {"fulfillment": fulfillment, "userErrors": []}
 
     def bulk_operation_run_query(self, _root, info, query, groupObjects=False):
         return self.sandbox.bulk.start(query)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import threading
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -36,6 +37,11 @@ API = "/wp-json/wc/v3"
 WEBHOOK_TOPICS = {"orders/create": "order.created", "orders/updated": "order.updated"}
 ORDER_STATUSES = {"any", "pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "trash",
                   "checkout-draft"}
+# wc_get_order_status_name(): what the automatic "status changed" note calls each status.
+STATUS_NAMES = {"pending": "Pending payment", "processing": "Processing", "on-hold": "On hold",
+                "completed": "Completed", "cancelled": "Cancelled", "refunded": "Refunded", "failed": "Failed",
+                "trash": "Trash", "checkout-draft": "Draft"}
+NOTE_TYPES = ("any", "customer", "internal")
 
 
 class WooError(Exception):
@@ -75,6 +81,7 @@ class WooSandbox:
         self.stats = CallStats()
         self.control_token = new_control_token()  # $SANDBOX_CONTROL_TOKEN or a fresh one
         self.webhooks = WebhookSender(woo_signer(f"https://{channel}.example/"))
+        self._note_lock, self._notes = threading.Lock(), 500
         self.load()
 
     def load(self) -> None:
@@ -90,6 +97,12 @@ class WooSandbox:
         ids = {v["sku"]: (v["parent_id"], v["id"]) for v in self.store.scan("variation")}
         ids.update({p["sku"]: (p["id"], 0) for p in self.store.scan("product") if p["sku"]})
         return ids
+
+    def next_note_id(self) -> int:
+        """Notes are WordPress comments: ids of their own, increasing."""
+        with self._note_lock:
+            self._notes += 1
+            return self._notes
 
     def reset(self) -> None:
         self.load()
@@ -201,6 +214,76 @@ def create_app(sandbox: WooSandbox) -> Starlette:
             raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         return JSONResponse(found)
 
+    def order_or_404(order_id, code: str = "woocommerce_rest_shop_order_invalid_id",
+                     message: str = "Invalid ID.") -> dict:
+        found = store.get("order", order_id)
+        if found is None:
+            raise WooError(404, code, message)
+        return found
+
+    async def json_body(request: Request) -> dict:
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise WooError(400, "rest_invalid_json", "Invalid JSON body passed.") from None
+        if not isinstance(body, dict):
+            raise WooError(400, "rest_invalid_json", "Invalid JSON body passed.")
+        return body
+
+    async def update_order(request: Request) -> Response:
+        """PUT/POST/PATCH /orders/<id>: the status (WordPress ignores arguments it does not know). A status
+        change is noted on the order by the system, as WC_Order::status_transition does."""
+        body = await json_body(request)
+        with store.lock:
+            found = order_or_404(request.path_params["id"])
+            status = body.get("status")
+            if status is not None and (status not in ORDER_STATUSES - {"any"}):
+                raise invalid("status", f"status is not one of {', '.join(sorted(ORDER_STATUSES - {'any'}))}.")
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            if status is not None and status != found["status"]:
+                old = found["status"]
+                found["status"] = status
+                if status == "completed" and not found.get("date_completed_gmt"):
+                    found["date_completed"], found["date_completed_gmt"] = local(stamp), gmt(stamp)
+                add_note(found["id"], f"Order status changed from {STATUS_NAMES[old]} to {STATUS_NAMES[status]}.",
+                         customer_note=False, author="system", stamp=stamp)
+            found["date_modified"], found["date_modified_gmt"] = local(stamp), gmt(stamp)
+            store.put(Doc("order", str(found["id"]), stamp, found["id"], found))
+        return JSONResponse(found)
+
+    def add_note(order_id: int, text: str, *, customer_note: bool, author: str, stamp: str) -> dict:
+        note_id = sandbox.next_note_id()
+        note = {"id": note_id, "author": author, "date_created": local(stamp), "date_created_gmt": gmt(stamp),
+                "note": text, "customer_note": customer_note}
+        store.put(Doc("order_note", str(note_id), stamp, note_id, note, ref=str(order_id)))
+        return note
+
+    async def order_notes(request: Request) -> Response:
+        """GET: every note of the order, newest first (not paged); `type` any | customer | internal."""
+        order_id = request.path_params["id"]
+        order_or_404(order_id, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
+        kind = request.query_params.get("type", "any")
+        if kind not in NOTE_TYPES:
+            raise invalid("type", f"type is not one of {', '.join(NOTE_TYPES)}.")
+        notes = list(reversed(store.by_ref("order_note", str(order_id))))
+        if kind != "any":
+            notes = [n for n in notes if n["customer_note"] == (kind == "customer")]
+        return JSONResponse(notes)
+
+    async def create_order_note(request: Request) -> Response:
+        body = await json_body(request)
+        order_id = request.path_params["id"]
+        order_or_404(order_id, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
+        if not isinstance(body.get("note"), str) or not body["note"].strip():
+            if "note" not in body:
+                raise WooError(400, "rest_missing_callback_param", "Missing parameter(s): note", {"note": "note"})
+            raise WooError(400, "woocommerce_rest_invalid_order_note", "Cannot create order note, please try again.")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        # Notes added through the API by a key's user are attributed to the system unless added_by_user.
+        note = add_note(int(order_id), body["note"], customer_note=bool(body.get("customer_note", False)),
+                        author="admin" if body.get("added_by_user") else "system", stamp=stamp)
+        return JSONResponse(note, status_code=201)
+
     async def order_refunds(request: Request) -> Response:
         if store.get("order", request.path_params["id"]) is None:
             raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
@@ -268,6 +351,9 @@ def create_app(sandbox: WooSandbox) -> Starlette:
     routes = [
         Route(f"{API}/orders", endpoint(orders), methods=["GET"]),
         Route(f"{API}/orders/{{id:int}}", endpoint(order), methods=["GET"]),
+        Route(f"{API}/orders/{{id:int}}", endpoint(update_order), methods=["PUT", "POST", "PATCH"]),
+        Route(f"{API}/orders/{{id:int}}/notes", endpoint(order_notes), methods=["GET"]),
+        Route(f"{API}/orders/{{id:int}}/notes", endpoint(create_order_note), methods=["POST"]),
         Route(f"{API}/orders/{{id:int}}/refunds", endpoint(order_refunds), methods=["GET"]),
         Route(f"{API}/customers", endpoint(customers), methods=["GET"]),
         Route(f"{API}/products", endpoint(products), methods=["GET"]),

@@ -24,7 +24,7 @@ from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
 from retail_sync.channels.paging import Batch, next_cursor, paginate
 from retail_sync.channels.shopify import queries
 from retail_sync.channels.shopify.graphql_client import DEFAULT_API_VERSION, CostTooHigh, ShopifyGraphQL
-from retail_sync.channels.shopify.mapping import add_customer, add_order, inventory_row, nodes, truncated
+from retail_sync.channels.shopify.mapping import add_customer, add_order, inventory_row, truncated
 from retail_sync.channels.source import Page, Stream, StreamSource
 from retail_sync.channels.timestamps import iso_z
 from retail_sync.retry import RetryPolicy
@@ -223,24 +223,54 @@ class ShopifyConnector(StreamSource, HttpConnector):
 
     def fulfil(self, order_id: str, lines: dict[str, int] | None, carrier: str | None,
                tracking_number: str | None) -> dict:
-        """Ship lines of an order ({line item id: quantity}; None ships all that remains)."""
-        data = self.graphql.execute(queries.FULFILLMENT_ORDERS, {"id": order_id})
-        if data["order"] is None:
+        """Ship lines of an order ({line item id: quantity}; None ships all that remains) from its first open
+        fulfillment order. The fulfilment push works per SKU through `order_shipping` and `create_fulfillment`."""
+        order = self.order_shipping(order_id)
+        if order is None:
             raise ChannelRequestError(f"{self.config.channel}: order {order_id} not found")
-        open_orders = [fo for fo in nodes(data["order"]["fulfillmentOrders"]) if fo["status"] in ("OPEN", "IN_PROGRESS")]
+        open_orders = [fo for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] in ("OPEN", "IN_PROGRESS")]
         if not open_orders:
             return {"fulfillment": None, "userErrors": [{"field": None, "message": "nothing left to fulfil"}]}
         fo = open_orders[0]
-        items = None
-        if lines is not None:
-            by_line = {i["lineItem"]["id"]: i for i in nodes(fo["lineItems"])}
-            items = [{"id": by_line[line]["id"], "quantity": qty} for line, qty in lines.items() if line in by_line]
-        group = {"fulfillmentOrderId": fo["id"]}
-        if items is not None:
-            group["fulfillmentOrderLineItems"] = items
-        payload = {"lineItemsByFulfillmentOrder": [group], "notifyCustomer": False,
-                   "trackingInfo": {"company": carrier, "number": tracking_number}}
-        return self.graphql.execute(queries.CREATE_FULFILLMENT, {"fulfillment": payload})["fulfillmentCreate"]
+        by_line = {i["lineItem"]["id"]: i for i in fo["lineItems"]["nodes"]}
+        items = [(i["id"], i["remainingQuantity"]) for i in by_line.values() if i["remainingQuantity"]] \
+            if lines is None else [(by_line[line]["id"], qty) for line, qty in lines.items() if line in by_line]
+        return self.create_fulfillment(fo["id"], items, carrier, tracking_number)
+
+    def order_shipping(self, order_id: str) -> dict | None:
+        """The order's lines, fulfillments and open fulfillment orders (None: the shop has no such order)."""
+        order = self.graphql.execute(queries.ORDER_SHIPPING, {"id": order_id})["order"]
+        if order is None:
+            return None
+        # What shipped must be read whole: a part missing would make the push send it again.
+        parts = [order["lineItems"], order["fulfillmentOrders"]] + \
+            [f["fulfillmentLineItems"] for f in order["fulfillments"]] + \
+            [fo["lineItems"] for fo in order["fulfillmentOrders"]["nodes"]]
+        if any(p["pageInfo"]["hasNextPage"] for p in parts) or \
+                len(order["fulfillments"]) >= queries.SHIPPING_LIMITS["fulfillments"]:
+            raise ChannelRequestError(f"{self.config.channel}: order {order['name']} has more lines, fulfillments "
+                                      f"or fulfillment orders than one request can carry")
+        return order
+
+    def create_fulfillment(self, fulfillment_order_id: str, items: list[tuple[str, int]], carrier: str | None,
+                           tracking_number: str | None, notify_customer: bool = False) -> dict:
+        """One fulfillment of (fulfillment order line item id, quantity) pairs, sent once: a lost answer is
+        raised, never re-sent blindly (the caller reads the order again to see whether it was applied)."""
+        tracking = {key: value for key, value in (("company", carrier), ("number", tracking_number)) if value}
+        payload = {"lineItemsByFulfillmentOrder": [{
+            "fulfillmentOrderId": fulfillment_order_id,
+            "fulfillmentOrderLineItems": [{"id": item, "quantity": qty} for item, qty in items]}],
+            "notifyCustomer": notify_customer}
+        if tracking:
+            payload["trackingInfo"] = tracking
+        return self.graphql.execute(queries.FULFILLMENT_CREATE, {"fulfillment": payload}, once=True)[
+            "fulfillmentCreate"]
+
+    def update_tracking(self, fulfillment_id: str, carrier: str | None, tracking_number: str) -> dict:
+        """Replace a fulfillment's tracking (setting the same tracking twice changes nothing: retries are safe)."""
+        tracking = {"number": tracking_number, **({"company": carrier} if carrier else {})}
+        return self.graphql.execute(queries.FULFILLMENT_TRACKING_UPDATE, {"id": fulfillment_id, "tracking": tracking})[
+            "fulfillmentTrackingInfoUpdate"]
 
 
 def assemble(lines: Iterator[str]) -> Iterator[dict]:

@@ -70,14 +70,16 @@ class ShopifyGraphQL:
         self.counters.paced_seconds += wait
         self.sleep(wait)
 
-    def execute(self, query: str, variables: dict | None = None) -> dict:
-        """The `data` of a successful query; typed errors otherwise."""
+    def execute(self, query: str, variables: dict | None = None, once: bool = False) -> dict:
+        """The `data` of a successful query; typed errors otherwise. `once`: a mutation that must not be sent
+        again after a lost answer (a 5xx or dropped connection is raised at once, for the caller to re-read)."""
         # A query's cost depends on its page sizes, so the remembered cost is per query text and `first`.
         shape = f"{query}\x00{(variables or {}).get('first')}"
         for _ in range(self.max_throttled_retries + 1):
             if self.pace and shape in self._costs:
                 self._wait_for(self._costs[shape])
-            payload = self.http.request("POST", self.path, json={"query": query, "variables": variables or {}}).json()
+            send = self.http.request_once if once else self.http.request
+            payload = send("POST", self.path, json={"query": query, "variables": variables or {}}).json()
             self.counters.requests += 1
             cost = (payload.get("extensions") or {}).get("cost")
             if cost:

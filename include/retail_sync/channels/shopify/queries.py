@@ -109,11 +109,27 @@ SET_QUANTITIES = """mutation SetQuantities($input: InventorySetQuantitiesInput!)
   }
 }"""
 
-FULFILLMENT_ORDERS = """query FulfillmentOrders($id: ID!) {
-  order(id: $id) { fulfillmentOrders(first: 5) { nodes { id status
-    lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku } } } } } }
+# What an order has shipped and what is left, per line: the fulfilment push reads it before every write.
+# Fulfillments are the record of what shipped (a closed fulfillment order is not listed by default);
+# the open fulfillment orders say what may still be fulfilled, and through which line items.
+ORDER_SHIPPING = """query OrderShipping($id: ID!) {
+  order(id: $id) { id name displayFulfillmentStatus
+    lineItems(first: 50) { pageInfo { hasNextPage } nodes { id sku quantity } }
+    fulfillments(first: 10) { id status trackingInfo(first: 1) { company number }
+      fulfillmentLineItems(first: 20) { pageInfo { hasNextPage } nodes { quantity lineItem { id sku } } } }
+    fulfillmentOrders(first: 3) { pageInfo { hasNextPage } nodes { id status
+      lineItems(first: 30) { pageInfo { hasNextPage } nodes { id remainingQuantity lineItem { id sku } } } } } }
+}"""
+SHIPPING_LIMITS = {"fulfillments": 10}
+
+FULFILLMENT_CREATE = """mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status trackingInfo(first: 1) { company number } }
+    userErrors { field message } }
 }"""
 
-CREATE_FULFILLMENT = """mutation Fulfil($fulfillment: FulfillmentInput!) {
-  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
+FULFILLMENT_TRACKING_UPDATE = """mutation FulfillmentTracking($id: ID!, $tracking: FulfillmentTrackingInput!) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $tracking, notifyCustomer: false) {
+    fulfillment { id trackingInfo(first: 1) { company number } }
+    userErrors { field message } }
 }"""

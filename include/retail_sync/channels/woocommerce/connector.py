@@ -18,6 +18,7 @@ import httpx
 import pyarrow as pa
 
 from retail_sync.canonical.inventory import INVENTORY_LEVEL_SCHEMA
+from retail_sync.channels.errors import ChannelRequestError
 from retail_sync.channels.frames import OrderRows
 from retail_sync.channels.http import ChannelConfig, ChannelHttp, HttpConnector
 from retail_sync.channels.paging import Batch, next_page_number, page_number, paginate
@@ -81,6 +82,29 @@ class WooCommerceConnector(StreamSource, HttpConnector):
                     if order["refunds"] else []
                 add_order(rows, self.config.channel, order, refunds)
             yield Page.of(ORDERS, rows.tables(), batch.next)
+
+    def order(self, order_id: int | str) -> dict | None:
+        """One order as the store holds it now (None: the store has no such order)."""
+        try:
+            return self.http.request("GET", f"/orders/{order_id}").json()
+        except ChannelRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def order_notes(self, order_id: int | str) -> list[dict]:
+        """Every note of an order, newest first (WooCommerce does not page them)."""
+        return self.http.request("GET", f"/orders/{order_id}/notes").json()
+
+    def add_order_note(self, order_id: int | str, note: str, customer_note: bool = False) -> dict:
+        """A note on the order, sent once: a lost answer is raised, never re-sent blindly (the caller looks
+        for the note before writing it again)."""
+        return self.http.request_once("POST", f"/orders/{order_id}/notes",
+                                      json={"note": note, "customer_note": customer_note}).json()
+
+    def set_order_status(self, order_id: int | str, status: str) -> dict:
+        """Move the order to `status` (setting the same status twice changes nothing, so retries are safe)."""
+        return self.http.request("PUT", f"/orders/{order_id}", json={"status": status}).json()
 
     def customers(self, since: datetime | None = None, after: str | None = None) -> Iterator[Page]:
         """Registered customers, a full pass (WooCommerce cannot filter them by time: `since` is refused)."""
