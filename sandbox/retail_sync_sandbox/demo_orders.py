@@ -80,7 +80,7 @@ def warehouse_ships(sandbox, in_full: int = 8, in_part: int = 3) -> tuple[int, i
     number, a few in part (one unit of their first line; the rest goes to a backorder)."""
     odoo = odoo_caller(sandbox)
     pickings = odoo("stock.picking", "search_read", [["state", "not in", ["done", "cancel", "draft"]],
-                                                     ["picking_type_code", "=", "outgoing"]], ["id"], order="id")
+                                                     ["picking_type_id.code", "=", "outgoing"]], ["id"], order="id")
     full, part = [p["id"] for p in pickings[:in_full]], [p["id"] for p in pickings[in_full:in_full + in_part]]
     for picking in full + part:
         odoo("stock.picking", "write", [picking], {"carrier_tracking_ref": f"DEMO-TRACK-{picking:05d}"})

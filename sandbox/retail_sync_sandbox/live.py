@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from .datagen.orders import CENT, make_order, money, stamp
+from .datagen.orders import CENT, line_gross, make_order, money, stamp
 from .datagen.world import World
 
 
@@ -74,7 +74,8 @@ class LiveOrders:
                 self.open.remove(order)
         elif kinds & {"sale", "capture"} and not order["refunds"]:
             line = order["lines"][0]
-            amount = (Decimal(line["unit_price"]) + Decimal(line["tax"]) / max(1, line["quantity"])).quantize(CENT)
+            # one unit back, as the customer paid it: its share of the line after discount, tax included
+            amount = (line_gross(line) / line["quantity"]).quantize(CENT)
             refund_txn = self._txn(order, "refund", amount, at)
             order["refunds"].append({"id": next(self.ids), "created_at": at, "note": "Partial refund",
                                      "amount": money(amount), "restock": True, "transaction_id": refund_txn["id"],

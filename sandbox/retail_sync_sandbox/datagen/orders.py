@@ -115,7 +115,10 @@ def tell_story(rng: random.Random, order: dict, created: datetime, ids) -> None:
             quantities = [(li, li["quantity"] if story != "partially_fulfilled" or len(order["lines"]) > 1
                            else max(1, li["quantity"] - 1)) for li in ship_lines]
             if story == "partially_fulfilled" and len(order["lines"]) == 1 and order["lines"][0]["quantity"] == 1:
-                order["lines"][0]["quantity"] = 2            # a single item cannot ship in part
+                line = order["lines"][0]                    # a single item cannot ship in part: two of it
+                line["quantity"] = 2
+                line["tax"] = money(((Decimal(line["unit_price"]) * 2 - Decimal(line["discount"]))
+                                     * Decimal(str(line["tax_rate"]))).quantize(CENT, rounding=ROUND_HALF_UP))
                 recompute_totals(order)
                 sale["amount"] = order["total"]
             if story in ("fulfilled", "partially_fulfilled") or rng.random() < 0.5:
