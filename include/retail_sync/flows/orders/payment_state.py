@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from retail_sync.flows.orders.references import MissingReference, References
 from retail_sync.odoo.actions import act_on, create_wizard, run_once
@@ -27,6 +28,7 @@ from retail_sync.odoo.client import OdooClient
 PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 CONFIRM, INVOICE, POST, PAY = "confirm", "invoice", "post", "payment"
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+CENT = Decimal("0.01")
 MOVE_FIELDS = ["move_type", "state", "payment_state", "amount_residual", "amount_total", "ref", "reversed_entry_id"]
 
 
@@ -88,7 +90,14 @@ class PaymentSync:
         moves = self.read_moves(m for s in states.values() for m in s["invoice_ids"])
         invoice_of = {k: _invoices(states[v], moves) for k, v in invoiced.items()}
         self._keep_one_invoice(invoice_of, moves)
-        drafts = {k: [m for m in found if moves[m]["state"] == "draft"] for k, found in invoice_of.items()}
+        for key, found in invoice_of.items():
+            invoiced_total = sum((Decimal(str(moves[m]["amount_total"])) for m in found), Decimal(0))
+            order_total = Decimal(str(states[invoiced[key]]["amount_total"]))
+            if abs(invoiced_total - order_total) > CENT:
+                outcome.failed[key] = (INVOICE, f"Odoo invoiced {invoiced_total} of the order's {order_total} (products "
+                                                "invoiced on delivery?): the invoice is left in draft for a person")
+        drafts = {k: [m for m in found if moves[m]["state"] == "draft"] for k, found in invoice_of.items()
+                  if k not in outcome.failed}
         self._post({k: v for k, v in drafts.items() if v}, outcome)
         open_moves = {k: [m for m in found if moves[m]["state"] in ("draft", "posted")]
                       for k, found in invoice_of.items() if k not in outcome.failed}
@@ -109,7 +118,8 @@ class PaymentSync:
         ids = sorted(set(ids))
         if not ids:
             return {}
-        rows = self.client.call("sale.order", "search_read", [["id", "in", ids]], ["name", "state", "invoice_ids"])
+        rows = self.client.call("sale.order", "search_read", [["id", "in", ids]],
+                                ["name", "state", "invoice_ids", "amount_total"])
         return {r["id"]: r for r in rows}
 
     def read_moves(self, ids: Iterable[int]) -> dict[int, dict]:
