@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from retail_sync.flows.orders.load import load_page
-from retail_sync.odoo.client import OdooClient, OdooConfig
+from retail_sync.odoo.client import DEFAULT_TIMEOUT, OdooClient, OdooConfig
 from retail_sync.odoo.errors import OdooError
 from retail_sync.state.store import StateStore
 from retail_sync_sandbox.faults import FaultPlan
@@ -74,7 +74,8 @@ def clean(mixed, tmp_path_factory):
         args = json.loads(request.content)["params"]["args"]
         sequence.append(f"{args[3]}.{args[4]}" if len(args) > 4 else "common")   # version, authenticate
 
-    http = httpx.Client(base_url=world.world.server.url, event_hooks={"request": [record]})
+    # The client's own timeout (httpx's default 5 s would time out, and repeat, a slow load on a busy machine).
+    http = httpx.Client(base_url=world.world.server.url, timeout=DEFAULT_TIMEOUT, event_hooks={"request": [record]})
     client = OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
     try:
         outcome = world.load(woo_page(orders), client=client)
