@@ -38,12 +38,8 @@ def good_orders(small_world):
 @pytest.fixture
 def paid_page(good_orders):
     orders = [o for o in good_orders if o["story"] in ("paid", "fulfilled") and not o["refunds"]][:PAGE]
-    assert any(Decimal(li["discount"]) for o in orders for li in li_of(o)) and any(o["shipping"] != "0.00" for o in orders)
+    assert any(Decimal(li["discount"]) for o in orders for li in o["lines"]) and any(o["shipping"] != "0.00" for o in orders)
     return orders
-
-
-def li_of(order):
-    return order["lines"]
 
 
 @pytest.fixture

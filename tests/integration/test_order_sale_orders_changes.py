@@ -106,7 +106,7 @@ def test_a_refund_becomes_one_credit_note_paid_back(world, good_orders, story, t
 
 def test_a_refund_of_an_order_without_an_invoice_is_dead_lettered(world, good_orders):
     order = next(o for o in good_orders if o["story"] == "refunded")
-    # Odoo never invoiced it: the paid order is loaded while the invoicing is refused by a person's setup.
+    # Odoo never invoiced it: its payment was only ever authorized (held), then the channel refunded it.
     world.load(woo_page([dict(state_at(order, order["created_at"]), story="authorized")]))
     outcome = world.load(woo_page([dict(order, story="authorized")]), "run-2")
     assert outcome.stages == {key(order): "refund"} and "no posted invoice" in outcome.reasons[key(order)]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from retail_sync.odoo.client import OdooClient
-from retail_sync.odoo.errors import OdooOutcomeUnknown
+from retail_sync.odoo.errors import OdooOutcomeUnknown, OdooUserError
 
 T = TypeVar("T")
 ATTEMPTS = 3
@@ -41,3 +41,31 @@ def run_once(act: Callable[[], T], reached: Callable[[], bool]) -> T | None:
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def act_on(ids: dict[str, list[int]], act: Callable[[list[int]], object], reached: Callable[[list[int]], bool]
+           ) -> dict[str, str]:
+    """`act` on the records of every key at once (through `run_once`); if Odoo refuses the batch, on each key's
+    records alone, so one refused key is named and the others go through. A refusal whose state is reached
+    anyway (another run did it meanwhile: "not in a state requiring confirmation") is no refusal. Returns
+    key -> Odoo's message for the keys refused."""
+    def once(group: list[int]) -> None:
+        run_once(lambda: act(group), lambda: reached(group))
+
+    if not ids:
+        return {}
+    try:
+        once([i for group in ids.values() for i in group])
+        return {}
+    except OdooUserError as exc:
+        if len(ids) == 1:
+            key, group = next(iter(ids.items()))
+            return {} if reached(group) else {key: exc.message}
+    refused = {}
+    for key, group in ids.items():
+        try:
+            once(group)
+        except OdooUserError as exc:
+            if not reached(group):
+                refused[key] = exc.message
+    return refused

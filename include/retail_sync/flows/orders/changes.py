@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from retail_sync.canonical.keys import shipping_line_key
-from retail_sync.flows.orders.payment_state import gateway_of, per_key, post_moves, read_moves, register_payments
+from retail_sync.flows.orders.payment_state import cancel_moves, gateway_of, post_moves, read_moves, register_payments
 from retail_sync.flows.orders.references import MissingReference, References
-from retail_sync.odoo.actions import create_wizard, run_once
+from retail_sync.odoo.actions import act_on, create_wizard, run_once
 from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooMissingError, OdooUserError
 from retail_sync.state.store import LedgerEntry, StateStore
@@ -84,12 +84,10 @@ class OrderChanges:
             rows = self.client.call("sale.order", "search_read", [["id", "in", group]], ["state"])
             return all(r["state"] == "cancel" for r in rows)
 
-        def cancel(group: list[int]) -> None:
-            run_once(lambda: self.client.call("sale.order", "action_cancel", group,
-                                              context={"disable_cancel_warning": True}),
-                     lambda: cancelled(group))
-
-        per_key(cancellable, cancel, CANCEL, outcome.failed)
+        refused = act_on({k: [v] for k, v in cancellable.items()},
+                         lambda group: self.client.call("sale.order", "action_cancel", group,
+                                                        context={"disable_cancel_warning": True}), cancelled)
+        outcome.failed.update((k, (CANCEL, f"Odoo refused to cancel: {why}")) for k, why in refused.items())
         outcome.cancelled += [k for k in cancellable if k not in outcome.failed]
 
     # ------------------------------------------------------------------ refunds
@@ -110,10 +108,12 @@ class OrderChanges:
             if key in outcome.failed:
                 continue
             found = invoice_ids.get(sale_ids[key], [])
-            notes = [m for m in found if moves[m]["move_type"] == "out_refund" and
-                     refund_tag(refund["key"]) in (moves[m]["ref"] or "")]
+            notes = sorted(m for m in found if moves[m]["move_type"] == "out_refund" and moves[m]["state"] != "cancel"
+                           and refund_tag(refund["key"]) in (moves[m]["ref"] or ""))
             invoices = [m for m in found if moves[m]["move_type"] == "out_invoice" and moves[m]["state"] == "posted"]
             try:
+                if len(notes) > 1:   # two runs at once both credited it: the oldest stays, other drafts go
+                    cancel_moves(self.client, [m for m in notes[1:] if moves[m]["state"] == "draft"])
                 if notes:
                     credit_note = notes[0]
                 elif invoices:
@@ -133,14 +133,18 @@ class OrderChanges:
         context = {"active_model": "account.move", "active_ids": [invoice]}
 
         def made() -> list[int]:
-            return self.client.call(CREDIT_NOTE, "search", [["move_type", "=", "out_refund"],
-                                                            ["reversed_entry_id", "=", invoice], ["ref", "ilike", tag]])
+            return sorted(self.client.call(CREDIT_NOTE, "search", [
+                ["move_type", "=", "out_refund"], ["reversed_entry_id", "=", invoice], ["ref", "ilike", tag],
+                ["state", "!=", "cancel"]]))
 
         wizard = create_wizard(self.client, "account.move.reversal",
                                {"reason": f"{refund.get('note') or 'Refund'} {tag}"}, context)
-        action = run_once(lambda: self.client.call("account.move.reversal", "refund_moves", [wizard], context=context),
-                          lambda: bool(made()))
-        return action["res_id"] if action and action.get("res_id") else made()[0]
+        run_once(lambda: self.client.call("account.move.reversal", "refund_moves", [wizard], context=context),
+                 lambda: bool(made()))
+        notes = made()
+        if len(notes) > 1:       # another run credited the same refund meanwhile: the oldest stays
+            cancel_moves(self.client, [m for m in notes[1:] if read_moves(self.client, [m])[m]["state"] == "draft"])
+        return notes[0]
 
     def _settle(self, credit_note: int, refund: dict, order: dict, line_ids: dict[str, int], payments: list[dict],
                 outcome: ChangesOutcome) -> bool:

@@ -8,7 +8,10 @@ paid quotations are confirmed in one call, invoiced by one "Create Invoice" wiza
 the draft invoices posted in one call, and the open invoices paid by one "Register Payment" wizard per
 journal. An order that has an invoice is never invoiced again, an invoice with nothing left to pay is
 never paid again: a re-run after a crash or a lost answer finishes what is missing and doubles nothing.
-When a batch call is refused, each order is tried alone so one order's problem does not hold the others.
+When a batch call is refused, each order is tried alone so one order's problem does not hold the others;
+a refusal because the state is there already (another run confirmed or posted it meanwhile) is no failure.
+Two runs at once may both invoice an order: before posting, the oldest invoice is kept and the other drafts
+cancelled, by both runs alike; a second payment is refused by Odoo (nothing left to pay) and taken as done.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from retail_sync.flows.orders.references import MissingReference, References
-from retail_sync.odoo.actions import create_wizard, run_once
+from retail_sync.odoo.actions import act_on, create_wizard, run_once
 from retail_sync.odoo.client import OdooClient
-from retail_sync.odoo.errors import OdooUserError
 
 PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 CONFIRM, INVOICE, POST, PAY = "confirm", "invoice", "post", "payment"
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+CENT = Decimal("0.01")
 MOVE_FIELDS = ["move_type", "state", "payment_state", "amount_residual", "amount_total", "ref", "reversed_entry_id"]
 
 
@@ -85,7 +89,15 @@ class PaymentSync:
         states = self.read_orders(invoiced.values())
         moves = self.read_moves(m for s in states.values() for m in s["invoice_ids"])
         invoice_of = {k: _invoices(states[v], moves) for k, v in invoiced.items()}
-        drafts = {k: [m for m in found if moves[m]["state"] == "draft"] for k, found in invoice_of.items()}
+        self._keep_one_invoice(invoice_of, moves)
+        for key, found in invoice_of.items():
+            invoiced_total = sum((Decimal(str(moves[m]["amount_total"])) for m in found), Decimal(0))
+            order_total = Decimal(str(states[invoiced[key]]["amount_total"]))
+            if abs(invoiced_total - order_total) > CENT:
+                outcome.failed[key] = (INVOICE, f"Odoo invoiced {invoiced_total} of the order's {order_total} (products "
+                                                "invoiced on delivery?): the invoice is left in draft for a person")
+        drafts = {k: [m for m in found if moves[m]["state"] == "draft"] for k, found in invoice_of.items()
+                  if k not in outcome.failed}
         self._post({k: v for k, v in drafts.items() if v}, outcome)
         open_moves = {k: [m for m in found if moves[m]["state"] in ("draft", "posted")]
                       for k, found in invoice_of.items() if k not in outcome.failed}
@@ -106,7 +118,8 @@ class PaymentSync:
         ids = sorted(set(ids))
         if not ids:
             return {}
-        rows = self.client.call("sale.order", "search_read", [["id", "in", ids]], ["name", "state", "invoice_ids"])
+        rows = self.client.call("sale.order", "search_read", [["id", "in", ids]],
+                                ["name", "state", "invoice_ids", "amount_total"])
         return {r["id"]: r for r in rows}
 
     def read_moves(self, ids: Iterable[int]) -> dict[int, dict]:
@@ -117,8 +130,9 @@ class PaymentSync:
         def confirmed(group: list[int]) -> bool:
             return all(s["state"] == "sale" for s in self.read_orders(group).values())
 
-        per_key(ids, lambda group: run_once(lambda: self.client.call("sale.order", "action_confirm", group),
-                                            lambda: confirmed(group)), CONFIRM, outcome.failed)
+        refused = act_on({k: [v] for k, v in ids.items()},
+                         lambda group: self.client.call("sale.order", "action_confirm", group), confirmed)
+        outcome.failed.update((k, (CONFIRM, f"Odoo refused to confirm: {why}")) for k, why in refused.items())
 
     def _invoice(self, ids: dict[str, int], outcome: PaymentOutcome) -> None:
         def invoiced(group: list[int]) -> bool:
@@ -131,33 +145,25 @@ class PaymentSync:
             wizard = create_wizard(self.client, "sale.advance.payment.inv", {
                 "advance_payment_method": "delivered", "consolidated_billing": False,
                 "sale_order_ids": [(6, 0, group)]}, context)
-            run_once(lambda: self.client.call("sale.advance.payment.inv", "create_invoices", [wizard], context=context),
-                     lambda: invoiced(group))
+            self.client.call("sale.advance.payment.inv", "create_invoices", [wizard], context=context)
 
-        per_key(ids, create, INVOICE, outcome.failed)
+        refused = act_on({k: [v] for k, v in ids.items()}, create, invoiced)
+        outcome.failed.update((k, (INVOICE, f"Odoo refused to invoice: {why}")) for k, why in refused.items())
+
+    def _keep_one_invoice(self, invoice_of: dict[str, list[int]], moves: dict[int, dict]) -> None:
+        """Two runs at once may both invoice an order: the oldest invoice stays, the other drafts are
+        cancelled (a posted one is never touched). Both runs keep the same one, whichever looks first."""
+        for key, found in invoice_of.items():
+            if len(found) < 2:
+                continue
+            keep = min((m for m in found if moves[m]["state"] == "posted"), default=min(found))
+            extra = [m for m in found if m != keep and moves[m]["state"] == "draft"]
+            if extra:
+                cancel_moves(self.client, extra)
+            invoice_of[key] = [m for m in found if m == keep or moves[m]["state"] == "posted"]
 
     def _post(self, drafts: dict[str, list[int]], outcome: PaymentOutcome) -> None:
         post_moves(self.client, drafts, outcome.failed, POST)
-
-
-def per_key(ids: dict[str, int | list[int]], act, stage: str, failed: dict[str, tuple[str, str]]) -> None:
-    """`act(ids)` on the whole batch; if Odoo refuses it, on each key's ids alone, so a refused one is
-    named (in `failed`) and the others go through."""
-    if not ids:
-        return
-    flat = [i for value in ids.values() for i in (value if isinstance(value, list) else [value])]
-    try:
-        act(flat)
-        return
-    except OdooUserError as exc:
-        if len(ids) == 1:
-            failed[next(iter(ids))] = (stage, f"Odoo refused to {stage}: {exc.message}")
-            return
-    for key, value in ids.items():
-        try:
-            act(value if isinstance(value, list) else [value])
-        except OdooUserError as exc:
-            failed[key] = (stage, f"Odoo refused to {stage}: {exc.message}")
 
 
 def read_moves(client: OdooClient, ids: Iterable[int]) -> dict[int, dict]:
@@ -167,13 +173,18 @@ def read_moves(client: OdooClient, ids: Iterable[int]) -> dict[int, dict]:
     return {r["id"]: r for r in client.call("account.move", "search_read", [["id", "in", ids]], MOVE_FIELDS)}
 
 
+def cancel_moves(client: OdooClient, drafts: list[int]) -> None:
+    run_once(lambda: client.call("account.move", "button_cancel", drafts),
+             lambda: all(m["state"] == "cancel" for m in read_moves(client, drafts).values()))
+
+
 def post_moves(client: OdooClient, drafts: dict[str, list[int]], failed: dict[str, tuple[str, str]],
                stage: str) -> None:
     def posted(group: list[int]) -> bool:
         return all(m["state"] == "posted" for m in read_moves(client, group).values())
 
-    per_key(drafts, lambda group: run_once(lambda: client.call("account.move", "action_post", group),
-                                           lambda: posted(group)), stage, failed)
+    refused = act_on(drafts, lambda group: client.call("account.move", "action_post", group), posted)
+    failed.update((k, (stage, f"Odoo refused to post: {why}")) for k, why in refused.items())
 
 
 def register_payments(client: OdooClient, journal: int, moves: dict[str, list[int]],
@@ -190,10 +201,10 @@ def register_payments(client: OdooClient, journal: int, moves: dict[str, list[in
             return
         context = {"active_model": "account.move", "active_ids": todo, "dont_redirect_to_payments": True}
         wizard = create_wizard(client, "account.payment.register", {"journal_id": journal}, context)
-        run_once(lambda: client.call("account.payment.register", "action_create_payments", [wizard], context=context),
-                 lambda: not still_open(todo))
+        client.call("account.payment.register", "action_create_payments", [wizard], context=context)
 
-    per_key(moves, pay, stage, failed)
+    refused = act_on(moves, pay, lambda group: not still_open(group))
+    failed.update((k, (stage, f"Odoo refused the payment: {why}")) for k, why in refused.items())
 
 
 def _invoices(state: dict, moves: dict[int, dict]) -> list[int]:
