@@ -116,3 +116,15 @@ def test_dry_run_merges_nothing_and_writes_the_plan_and_review_queue(world):
     assert step["destination_id"] == three[0] and sorted(step["source_ids"]) == sorted(three[1:])
     assert pq.read_table(outcome.review_path).num_rows == 1
     assert "wizard" not in " ".join(world.sandbox.stats.snapshot()["by_call"])
+
+
+def test_merging_over_json2_on_odoo_19(tmp_path):
+    world = start_dedupe_world(tmp_path / "v19", version=19)
+    try:
+        pair = [world.partner("Lena Wouters", email="lena@example.com") for _ in range(2)]
+        world.history(pair[1], orders=1)
+        assert world.client.protocol == "json2"
+        outcome = world.flow(scored([(pair[0], pair[1], 0.999)])).run()
+        assert outcome.merged == 1 and world.existing(pair) == [pair[1]]
+    finally:
+        world.stop()

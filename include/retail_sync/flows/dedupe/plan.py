@@ -26,7 +26,7 @@ COMPANY_PERSON = "a company with a person"
 PARENT_CHILD = "a parent with its own contact"
 OTHER_VAT = "different VAT numbers"
 OTHER_EMAIL = "different emails (Odoo lets only an administrator merge them)"
-NOT_LINKED = "no sure link to the other partners it could join"
+NOT_LINKED = "kept apart: another partner of the group it would join conflicts with it, or is not surely linked"
 UNKNOWN = "partner not among Odoo's customer partners (a user's, a company's, an address, or gone)"
 
 
