@@ -37,7 +37,8 @@ class DedupeWorld:
     alerts: list = field(default_factory=list)
 
     def partner(self, name: str, **vals) -> int:
-        return self.client.call("res.partner", "create", {"name": name, **vals})
+        created = self.client.call("res.partner", "create", {"name": name, **vals})
+        return created[0] if isinstance(created, list) else created      # JSON-2 answers a list
 
     def history(self, partner: int, orders: int = 0, invoices: int = 0) -> None:
         for _ in range(orders):

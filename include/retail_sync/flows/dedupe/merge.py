@@ -76,9 +76,10 @@ def run_steps(client: OdooClient, journal: MergeJournal, store: StateStore, step
             continue
         entry_id = journal.record_sent(step.key, step.destination, sources, partners, step.probability, run_id)
         try:
-            wizard = client.call(WIZARD, "create", {"partner_ids": [(6, 0, [step.destination, *sources])],
-                                                    "dst_partner_id": step.destination})
-            client.call(WIZARD, "action_merge", [wizard])
+            created = client.call(WIZARD, "create", {"partner_ids": [(6, 0, [step.destination, *sources])],
+                                                     "dst_partner_id": step.destination})
+            # JSON-2 answers a create with the list of new ids, JSON-RPC (one record) with the id.
+            client.call(WIZARD, "action_merge", created if isinstance(created, list) else [created])
         except OdooUserError as exc:
             _refused(journal, store, entry_id, step, sources, exc.message, run_id, report)
             continue
