@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from retail_sync.flows.dedupe.extract import PartnerFacts
 from retail_sync.flows.dedupe.plan import (
     MEDIUM,
     NOT_LINKED,
     OTHER_EMAIL,
+    OTHER_FIRST_NAME,
     OTHER_VAT,
     UNKNOWN,
     Pair,
@@ -61,3 +64,19 @@ def test_a_conflict_with_the_group_keeps_a_linked_partner_apart():
     result = plan([(1, 2, 0.999), (2, 3, 0.999)], known)
     assert [(s.destination, s.sources) for s in result.steps] == [(1, (2,))]
     assert [(h.pair.id_l, h.pair.id_r, h.reason) for h in result.held] == [(2, 3, NOT_LINKED)]
+
+
+@pytest.mark.parametrize(("left", "right", "apart"), [
+    ("Bob Stone", "Robert Stone", False),          # a nickname
+    ("Jon Peeters", "John Peeters", False),        # a typo
+    ("Victoris Kellez", "Kellez Victoris", False),  # given and family name swapped
+    ("Ann Lee", "Ann Smith", False),               # a married name: the first name agrees
+    ("Matt Browek", "Victora Browek", True),       # a household sharing email, phone and address
+    ("Acme", "Ann Acme", False),                   # one word: nothing to compare
+])
+def test_persons_with_clearly_different_first_names_are_never_merged(left, right, apart):
+    known = {1: PartnerFacts(1, left, "a@x", False, None, None, "1"),
+             2: PartnerFacts(2, right, "a@x", False, None, None, "2")}
+    result = plan([(1, 2, 0.9999)], known)
+    assert (result.steps == []) is apart
+    assert [h.reason for h in result.held] == ([OTHER_FIRST_NAME] if apart else [])

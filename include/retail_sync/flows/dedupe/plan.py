@@ -5,6 +5,10 @@
   partners with different VAT numbers, or (unless the integration user may) different emails — Odoo's
   wizard compares the email text as stored. A partner joins a group only if it agrees with every member
   and has a sure link to one of them; the pairs that were kept apart go to the review queue with the reason.
+- One rule of our own on top of Odoo's, because a merge cannot be undone: two persons whose first names
+  clearly differ (not a nickname — Bob/Robert —, not a typo, not given and family name swapped) are never
+  merged, however sure the model is. Household members and colleagues share an email, a phone and an address
+  at once; the model weighs those as one agreement, but a person decides such pairs, not a night run.
 - The destination is the partner with the most history (sale orders and invoices), then the oldest, then
   the lowest id. Odoo merges at most 3 contacts at once, so a larger group is merged in steps of the
   destination plus two sources.
@@ -15,9 +19,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 import pyarrow as pa
 
+from retail_sync.canonical.contacts import given_name_key, name_key
 from retail_sync.flows.dedupe.extract import PartnerFacts
 
 MAX_CONTACTS = 3          # Odoo's wizard: "you cannot merge more than 3 contacts together"
@@ -27,6 +33,8 @@ PARENT_CHILD = "a parent with its own contact"
 OTHER_VAT = "different VAT numbers"
 OTHER_EMAIL = "different emails (Odoo lets only an administrator merge them)"
 NOT_LINKED = "kept apart: another partner of the group it would join conflicts with it, or is not surely linked"
+OTHER_FIRST_NAME = "different first names (a household or colleagues sharing contact details?)"
+TYPO_SIMILARITY = 0.8     # first names at least this alike (difflib ratio) are read as one name mistyped
 UNKNOWN = "partner not among Odoo's customer partners (a user's, a company's, an address, or gone)"
 
 
@@ -145,7 +153,22 @@ def _conflict(a: PartnerFacts, b: PartnerFacts, facts: dict[int, PartnerFacts], 
         return OTHER_VAT
     if a.email != b.email and not allow_different_emails:
         return OTHER_EMAIL
+    if not a.is_company and not b.is_company and _first_names_differ(a.name, b.name):
+        return OTHER_FIRST_NAME
     return None
+
+
+def _first_names_differ(a: str, b: str) -> bool:
+    words_a, words_b = (name_key(a) or "").split(), (name_key(b) or "").split()
+    if len(words_a) < 2 or len(words_b) < 2:
+        return False                        # a single word may be either name: nothing to compare
+    if words_a[0] in words_b or words_b[0] in words_a:
+        return False                        # the same first name, or given and family name swapped
+    first_a, first_b = given_name_key(words_a[0]), given_name_key(words_b[0])
+    if first_a == first_b:
+        return False                        # nicknames of one name (Bob, Robert)
+    return all(SequenceMatcher(None, x, y).ratio() < TYPO_SIMILARITY
+               for x, y in ((words_a[0], words_b[0]), (first_a, first_b)))
 
 
 def _ancestors(partner: PartnerFacts, facts: dict[int, PartnerFacts]) -> set[int]:
