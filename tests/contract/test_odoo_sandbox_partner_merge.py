@@ -57,7 +57,7 @@ def test_merge_repoints_documents_and_contacts_and_removes_the_sources(merger):
     src = contact(odoo, email=email, phone="+32470123456", city="Ghent", customer_rank=3)
     child = contact(odoo, name="Delivery", type="delivery", parent_id=src)
     order = make_order(odoo, [{"product_id": make_product(odoo, storable=False), "product_uom_qty": 1}],
-                       partner_id=src)
+                       partner_id=src, partner_invoice_id=src, partner_shipping_id=src)
     invoice = odoo.call("account.move", "create", {"move_type": "out_invoice", "partner_id": src})
     journal = odoo.call("account.journal", "search", [["type", "=", "bank"]], limit=1)[0]
     payment = odoo.call("account.payment", "create", {"payment_type": "inbound", "partner_type": "customer",
@@ -72,7 +72,7 @@ def test_merge_repoints_documents_and_contacts_and_removes_the_sources(merger):
     assert existing(odoo, [dst, src]) == [dst]
     [sale] = odoo.call("sale.order", "read", [order], ["partner_id", "partner_invoice_id", "partner_shipping_id"],
                        load=None)
-    assert sale["partner_id"] == dst
+    assert (sale["partner_id"], sale["partner_invoice_id"], sale["partner_shipping_id"]) == (dst, dst, dst)
     assert odoo.call("account.move", "read", [invoice], ["partner_id"], load=None)[0]["partner_id"] == dst
     assert odoo.call("account.payment", "read", [payment], ["partner_id"], load=None)[0]["partner_id"] == dst
     assert odoo.call("res.partner", "read", [child], ["parent_id"], load=None)[0]["parent_id"] == dst
