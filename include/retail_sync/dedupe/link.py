@@ -52,9 +52,10 @@ def link(table: pa.Table, settings: DedupeSettings | None = None) -> LinkResult:
 
 def _pairs(frame) -> pa.Table:
     """The scored pairs with each compared field's match weight read as for (> 0) or against (< 0)."""
-    weights = {field: frame[f"mw_{field}"].tolist() for field in COMPARED_FIELDS}
-    agreed = [[f for f in COMPARED_FIELDS if weights[f][i] > 0] for i in range(len(frame))]
-    disagreed = [[f for f in COMPARED_FIELDS if weights[f][i] < 0] for i in range(len(frame))]
+    fields = [field for field in COMPARED_FIELDS if f"mw_{field}" in frame.columns]
+    weights = {field: frame[f"mw_{field}"].tolist() for field in fields}
+    agreed = [[f for f in fields if weights[f][i] > 0] for i in range(len(frame))]
+    disagreed = [[f for f in fields if weights[f][i] < 0] for i in range(len(frame))]
     table = pa.table({"id_l": pa.array(frame["unique_id_l"].astype(str), pa.string()),
                       "id_r": pa.array(frame["unique_id_r"].astype(str), pa.string()),
                       "match_probability": pa.array(frame["match_probability"], pa.float64()),

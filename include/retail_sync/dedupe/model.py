@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 
+import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
@@ -49,11 +50,19 @@ BLOCKING_RULES = {
 # Rules that admit almost no false pairs: the prior is their matches over the recall believed of them.
 DETERMINISTIC_RULES = [block_on("email", "given_name"), block_on("phone", "given_name"),
                        block_on("full_name", "date_of_birth")]
-EM_SESSIONS = [block_on("email"), block_on("phone")]
+# EM sessions: with dates of birth, pairs born the same day (name, contacts and address estimated there)
+# and pairs of one family name and birth year (the date of birth estimated there). A household — one family
+# name, address, phone, often one email — is neither, so it does not teach the model that a shared family
+# name and address make a match. Without dates of birth (Odoo's partners have none), sessions on the full
+# name and on email.
+EM_SESSIONS = [block_on("date_of_birth"), block_on("family_name", "birth_year")]
+EM_SESSIONS_WITHOUT_DOB = [block_on("given_name", "family_name"), block_on("email")]
+# A column filled in fewer records than this is left out of the model (nothing to learn from).
+MIN_FILLED = 0.01
 COMPARED_FIELDS = ("name", "email", "phone", "address", "date_of_birth")
 
 
-def comparisons() -> list:
+def comparisons(with_dob: bool = True) -> list:
     name = _named("name", cl.ForenameSurnameComparison("given_name", "family_name", jaro_winkler_thresholds=[0.92, 0.88],
                                                        forename_surname_concat_col_name="full_name"))
     email = _named("email", cl.EmailComparison("email"))
@@ -76,7 +85,7 @@ def comparisons() -> list:
     dob = _named("date_of_birth", cl.DateOfBirthComparison(
         "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d", datetime_thresholds=[1, 1],
         datetime_metrics=["month", "year"]))
-    return [name, email, phone, address, dob]
+    return [name, email, phone, address, dob] if with_dob else [name, email, phone, address]
 
 
 def _named(name: str, comparison) -> cl.CustomComparison:
@@ -84,11 +93,11 @@ def _named(name: str, comparison) -> cl.CustomComparison:
     return cl.CustomComparison(comparison_levels=comparison.create_comparison_levels(), output_column_name=name)
 
 
-def splink_settings(settings: DedupeSettings) -> SettingsCreator:
+def splink_settings(settings: DedupeSettings, with_dob: bool = True) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(),
+        comparisons=comparisons(with_dob),
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES.values()),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
@@ -120,10 +129,16 @@ def database_api(settings: DedupeSettings):
 
 def trained_linker(db_api, table, settings: DedupeSettings) -> Linker:
     """A linker over the standardized `table`, its parameters estimated from the data itself."""
+    with_dob = has_dates_of_birth(table)
     frame = db_api.register(table)
-    linker = Linker(frame, splink_settings(settings), log_level=logging.WARNING)
+    linker = Linker(frame, splink_settings(settings, with_dob), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=settings.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
-    for rule in EM_SESSIONS:
+    for rule in EM_SESSIONS if with_dob else EM_SESSIONS_WITHOUT_DOB:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=settings.em_max_pairs)
     return linker
+
+
+def has_dates_of_birth(table: pa.Table) -> bool:
+    dob = table.column("date_of_birth")
+    return len(dob) - dob.null_count >= MIN_FILLED * len(dob)

@@ -26,7 +26,7 @@ class DedupeSettings:
     predict_threshold: float = 0.5
     # Pairs at or above this probability join their records into one cluster (and count as matches
     # when the model is scored).
-    cluster_threshold: float = 0.95
+    cluster_threshold: float = 0.99
     # The prior: deterministic rules' matches divided by the recall they are believed to have.
     prior_recall: float = 0.8
     # Random pairs sampled to estimate u (how often fields agree by chance); seeded for repeatable runs.

@@ -55,7 +55,8 @@ COUNTRIES = {"BE": (0.3, "+32", 1000, 9999), "NL": (0.15, "+31", 1000, 9999), "D
 US_STATES = ["NY", "IL", "TX", "CA", "WA", "MA"]
 GB_AREAS = ["SW", "NW", "EC", "LS", "BS", "M", "B", "E", "N", "SE"]
 MAIL_DOMAINS = ["example.com", "example.org", "example.net", "mail.example", "post.example", "gmail.com"]
-DUPLICATE_KINDS = ("typo", "case_whitespace", "nickname", "swapped_names", "phone_national", "no_phone", "new_email",
+DUPLICATE_KINDS = ("typo", "case_whitespace", "nickname", "swapped_names", "phone_national", "no_phone", "new_phone",
+                   "new_email",
                    "no_email", "gmail_alias", "moved", "married_name", "dob_typo", "street_abbreviation",
                    "house_number_spacing")
 BIG_CLUSTER = 7
@@ -128,6 +129,8 @@ def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, ho
             for _ in range(rng.randrange(1, 4)):
                 entity += 1
                 other = _person(rng, entity, given, family, cities)
+                while other.given_name in {rows[m].given_name for m in members}:
+                    other = replace(other, given_name=given.draw(rng))      # one name per child, as parents do
                 rows.append(replace(person, entity=entity, given_name=other.given_name,
                                     date_of_birth=other.date_of_birth,
                                     email=person.email if shared_email else other.email,
@@ -214,6 +217,8 @@ def _duplicate(rng: random.Random, person: Record, kind: str, family: _Names) ->
                        if person.country != "US" else f"({national[:3]}) {national[3:6]}-{national[6:]}")
     if kind == "no_phone":
         return replace(person, phone=None)
+    if kind == "new_phone":
+        return replace(person, phone=f"{COUNTRIES[person.country][1]}{_subscriber(rng, person.country)}")
     if kind == "new_email":
         return replace(person, email=f"{person.given_name[0]}{person.family_name}{rng.randrange(100)}@"
                                      f"{rng.choice(MAIL_DOMAINS)}".lower().replace(" ", ""))
@@ -226,8 +231,10 @@ def _duplicate(rng: random.Random, person: Record, kind: str, family: _Names) ->
     if kind == "moved":
         code = person.postcode if person.country == "GB" else str(int(person.postcode) + rng.randrange(1, 30)).zfill(
             len(person.postcode))
-        return replace(person, street=person.street.replace(person.street[:3], rng.choice(STREET_STEMS)[:3], 1),
-                       house_number=str(rng.randrange(1, 300)), postcode=code)
+        moved = replace(person, street=person.street.replace(person.street[:3], rng.choice(STREET_STEMS)[:3], 1),
+                        house_number=str(rng.randrange(1, 300)), postcode=code)
+        # a third move to another town: a new city too
+        return moved if rng.random() < 0.66 else replace(moved, city=typo(rng, person.city) + " " + rng.choice("NSEW"))
     if kind == "married_name":
         return replace(person, family_name=family.draw(rng),
                        email=f"{person.given_name}.{rng.randrange(10_000)}@{rng.choice(MAIL_DOMAINS)}".lower())
