@@ -70,6 +70,7 @@ def test_a_conflict_with_the_group_keeps_a_linked_partner_apart():
     ("Bob Stone", "Robert Stone", False),          # a nickname
     ("Jon Peeters", "John Peeters", False),        # a typo
     ("Victoris Kellez", "Kellez Victoris", False),  # given and family name swapped
+    ("Kochberg Margan", "Margo Kochberg", True),   # swapped, and then another first name
     ("Ann Lee", "Ann Smith", False),               # a married name: the first name agrees
     ("Matt Browek", "Victora Browek", True),       # a household sharing email, phone and address
     ("Acme", "Ann Acme", False),                   # one word: nothing to compare

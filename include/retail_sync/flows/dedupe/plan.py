@@ -162,13 +162,18 @@ def _first_names_differ(a: str, b: str) -> bool:
     words_a, words_b = (name_key(a) or "").split(), (name_key(b) or "").split()
     if len(words_a) < 2 or len(words_b) < 2:
         return False                        # a single word may be either name: nothing to compare
-    if words_a[0] in words_b or words_b[0] in words_a:
-        return False                        # the same first name, or given and family name swapped
-    first_a, first_b = given_name_key(words_a[0]), given_name_key(words_b[0])
-    if first_a == first_b:
-        return False                        # nicknames of one name (Bob, Robert)
-    return all(SequenceMatcher(None, x, y).ratio() < TYPO_SIMILARITY
-               for x, y in ((words_a[0], words_b[0]), (first_a, first_b)))
+    if _alike(words_a[0], words_b[0]):
+        return False
+    # Given and family name swapped on one side: then its last word is the given name.
+    return not ((words_a[0] == words_b[-1] and _alike(words_a[-1], words_b[0]))
+                or (words_b[0] == words_a[-1] and _alike(words_b[-1], words_a[0])))
+
+
+def _alike(first_a: str, first_b: str) -> bool:
+    """One first name: the same, nicknames of one name (Bob, Robert), or one mistyped (Jon, John)."""
+    if first_a == first_b or given_name_key(first_a) == given_name_key(first_b):
+        return True
+    return SequenceMatcher(None, first_a, first_b).ratio() >= TYPO_SIMILARITY
 
 
 def _ancestors(partner: PartnerFacts, facts: dict[int, PartnerFacts]) -> set[int]:
