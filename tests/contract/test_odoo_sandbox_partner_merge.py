@@ -136,3 +136,15 @@ def test_without_contact_creation_the_wizard_is_not_allowed(odoo):
     error = refusal(lambda: merge(odoo, [one, two], one))
     assert error.name == "odoo.exceptions.AccessError"
     assert existing(odoo, [one, two]) == sorted([one, two])
+
+
+def test_contacts_of_two_users_are_refused(merger):
+    odoo = merger
+    email = f"users-{uuid.uuid4().hex[:6]}@example.com"
+    tag = uuid.uuid4().hex[:6]
+    users = [odoo.admin_call("res.users", "create", {"name": "Ann Users", "login": f"ann-{tag}-{i}", "email": email})
+             for i in range(2)]
+    partners = [odoo.admin_call("res.users", "read", [u], ["partner_id"], load=None)[0]["partner_id"] for u in users]
+    error = refusal(lambda: merge(odoo, partners, partners[0]))
+    assert error.args[0] == "You cannot merge contacts linked to more than one user even if only one is active."
+    assert existing(odoo, partners) == sorted(partners)
