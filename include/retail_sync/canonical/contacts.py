@@ -52,6 +52,8 @@ LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+(?:\.
                         r"\u0080-\U0010ffff-]+)*$")
 # Bidi embeddings, overrides, isolates and marks: invisible, and pasted in with right-to-left names.
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# str.isspace() characters (what `\s` matches in a str pattern) and the C0/C1 controls (category Cc).
+SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 NATIONAL_PREFIX_IN_PARENS = re.compile(r"^(\+\d{1,3})\s*\(0\)")
 # Google documents, for its consumer mail only, that dots in the user name are ignored and that anything
 # after a `+` reaches the same inbox (Gmail Help: "Dots don't matter in Gmail addresses", and its page on
@@ -85,7 +87,7 @@ def normalize_email(text: str | None) -> Email:
     if text is None or not str(text).strip():
         return Email(text, None, "no email")
     value = unicodedata.normalize("NFC", str(text).strip())
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in value):
+    if SPACE_OR_CONTROL.search(value):
         return Email(text, None, "contains a space or control character")
     if value.count("@") != 1:
         return Email(text, None, "must contain exactly one @")
@@ -128,8 +130,10 @@ def mailbox_key(normalized: str | None) -> str | None:
     return f"{user}@gmail.com" if user else normalized
 
 
-def normalize_phone(text: str | None, region: str | None = None) -> Phone:
-    """`region`: ISO 3166 alpha-2 of the address the number came with (reads national numbers)."""
+def normalize_phone(text: str | None, region: str | None = None, *, check_valid: bool = True) -> Phone:
+    """`region`: ISO 3166 alpha-2 of the address the number came with (reads national numbers).
+    `check_valid=False` skips the assigned-range check (`valid` stays False): the dedupe model compares
+    E.164 forms only, and the check costs as much as the parsing."""
     if text is None or not str(text).strip():
         return Phone(text, None, reason="no phone")
     value = NATIONAL_PREFIX_IN_PARENS.sub(r"\1 ", str(text).strip())
@@ -144,7 +148,7 @@ def normalize_phone(text: str | None, region: str | None = None) -> Phone:
     if not phonenumbers.is_possible_number(number):
         return Phone(text, None, reason="not a possible number for its country (wrong length)")
     return Phone(text, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                 phonenumbers.is_valid_number(number))
+                 check_valid and phonenumbers.is_valid_number(number))
 
 
 def display_name(*parts: str | None) -> str | None:

@@ -29,8 +29,11 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
+from splink.internals.exceptions import EMTrainingException
 
 from retail_sync.dedupe.settings import DedupeSettings
+
+log = logging.getLogger(__name__)
 
 # name → rule. Names are what `bench/dedupe_link.py` reports candidate pairs and recall under.
 BLOCKING_RULES = {
@@ -51,11 +54,11 @@ BLOCKING_RULES = {
 DETERMINISTIC_RULES = [block_on("email", "given_name"), block_on("phone", "given_name"),
                        block_on("full_name", "date_of_birth")]
 # EM sessions: with dates of birth, pairs born the same day (name, contacts and address estimated there)
-# and pairs of one family name and birth year (the date of birth estimated there). A household — one family
-# name, address, phone, often one email — is neither, so it does not teach the model that a shared family
-# name and address make a match. Without dates of birth (Odoo's partners have none), sessions on the full
-# name and on email.
-EM_SESSIONS = [block_on("date_of_birth"), block_on("family_name", "birth_year")]
+# and pairs of one given and family name (the date of birth estimated there). A household — one family
+# name, address, phone, often one email, but each their own given name and birth date — is in neither, so
+# it does not teach the model that a shared family name, email and address make a match (blocked on email,
+# EM learned exactly that). Without dates of birth (Odoo's partners have none): full name, then email.
+EM_SESSIONS = [block_on("date_of_birth"), block_on("given_name", "family_name")]
 EM_SESSIONS_WITHOUT_DOB = [block_on("given_name", "family_name"), block_on("email")]
 # A column filled in fewer records than this is left out of the model (nothing to learn from).
 MIN_FILLED = 0.01
@@ -135,7 +138,13 @@ def trained_linker(db_api, table, settings: DedupeSettings) -> Linker:
     linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=settings.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
     for rule in EM_SESSIONS if with_dob else EM_SESSIONS_WITHOUT_DOB:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=settings.em_max_pairs)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=settings.em_max_pairs)
+        except (EMTrainingException, ValueError) as exc:
+            # A session with no pairs, or one whose EM drives a level's m below what a float holds (a level
+            # true matches never show, e.g. a date of birth entirely different): the other session's
+            # estimates stand, and splink's defaults for what no session estimated (it warns at predict).
+            log.warning("EM session %s skipped: %s", rule.get_blocking_rule("duckdb").blocking_rule_sql, exc)
     return linker
 
 

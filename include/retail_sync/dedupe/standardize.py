@@ -131,7 +131,7 @@ def _country(text: str | None) -> str | None:
 
 def _phone(pair: str) -> str | None:
     text, country = pair.split("\x1f")
-    return normalize_phone(text or None, country or None).e164
+    return normalize_phone(text or None, country or None, check_valid=False).e164
 
 
 def _street_number(triple: str) -> str:

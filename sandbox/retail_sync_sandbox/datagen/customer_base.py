@@ -11,7 +11,8 @@ What it plants, because each is a way record linkage goes wrong:
   date of birth typo, an abbreviated street ("Main St"), a house number written "12 A";
 - one cluster of 7 records of one person;
 - households: people at one address sharing the family name, often the phone and sometimes the email, each
-  with their own given name and date of birth (different people: never to be merged);
+  with their own given name and a birth year at least two years from the others' (different people: never
+  to be merged; a couple born the same year is not planted);
 - namesakes: people with the same given and family name at other addresses (names are drawn with a
   Zipf-like skew, as real names are, so common names repeat by themselves too);
 - records with no email and no phone.
@@ -131,6 +132,8 @@ def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, ho
                 other = _person(rng, entity, given, family, cities)
                 while other.given_name in {rows[m].given_name for m in members}:
                     other = replace(other, given_name=given.draw(rng))      # one name per child, as parents do
+                while any(abs(int(other.date_of_birth[:4]) - int(rows[m].date_of_birth[:4])) < 2 for m in members):
+                    other = replace(other, date_of_birth=_person(rng, entity, given, family, cities).date_of_birth)
                 rows.append(replace(person, entity=entity, given_name=other.given_name,
                                     date_of_birth=other.date_of_birth,
                                     email=person.email if shared_email else other.email,
