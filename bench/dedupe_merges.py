@@ -52,6 +52,7 @@ def main() -> dict:
         plan = plan_merges(pairs, facts, Counter(), settings.merge_threshold, settings.review_threshold, allow)
         figures[label] = score(plan, entity, figures["duplicates"])
     figures["plan_seconds"] = round(time.perf_counter() - linked, 2)
+    print(json.dumps(figures))
     return figures
 
 
@@ -65,4 +66,4 @@ def score(plan, entity: dict[int, int], duplicates: int) -> dict:
             "held_by_rules": dict(Counter(h.reason for h in plan.held if h.reason != MEDIUM))}
 
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    main()

@@ -6,6 +6,7 @@ from . import (
     catalog_load,
     catalog_validate,
     dedupe_link,
+    dedupe_merges,
     dedupe_quality,
     inventory_snapshot,
     odoo_sandbox,
@@ -13,7 +14,8 @@ from . import (
 )
 
 BENCHMARKS = [odoo_sandbox.main, catalog_load.main, catalog_validate.main, shopify_orders.main,
-              inventory_snapshot.main, dedupe_quality.main, dedupe_link.main]
+              inventory_snapshot.main, dedupe_quality.main, dedupe_link.main,
+              dedupe_merges.main]
 
 if __name__ == "__main__":
     for bench in BENCHMARKS:
