@@ -69,6 +69,9 @@ def test_a_conflict_with_the_group_keeps_a_linked_partner_apart():
 @pytest.mark.parametrize(("left", "right", "apart"), [
     ("Bob Stone", "Robert Stone", False),          # a nickname
     ("Jon Peeters", "John Peeters", False),        # a typo
+    ("Margot Peeters", "Margto Peeters", False),   # two letters swapped
+    ("Daniel Peeters", "Daniela Peeters", True),   # another ending: another name
+    ("Julia Peeters", "Julie Peeters", True),
     ("Victoris Kellez", "Kellez Victoris", False),  # given and family name swapped
     ("Kochberg Margan", "Margo Kochberg", True),   # swapped, and then another first name
     ("Ann Lee", "Ann Smith", False),               # a married name: the first name agrees

@@ -170,10 +170,25 @@ def _first_names_differ(a: str, b: str) -> bool:
 
 
 def _alike(first_a: str, first_b: str) -> bool:
-    """One first name: the same, nicknames of one name (Bob, Robert), or one mistyped (Jon, John)."""
+    """One first name: the same, nicknames of one name (Bob, Robert), or one mistyped (Jon, John) — but not
+    two names that differ only in their ending (Daniel/Daniela, Paul/Paula, Julia/Julie: siblings' names)."""
     if first_a == first_b or given_name_key(first_a) == given_name_key(first_b):
         return True
-    return SequenceMatcher(None, first_a, first_b).ratio() >= TYPO_SIMILARITY
+    return SequenceMatcher(None, first_a, first_b).ratio() >= TYPO_SIMILARITY and not _other_ending(first_a,
+                                                                                                    first_b)
+
+
+def _other_ending(a: str, b: str) -> bool:
+    """One name extends the other, or they differ only within their last two letters, other than by two
+    letters swapped (Margot/Margto is a slip of the fingers)."""
+    if a.startswith(b) or b.startswith(a):
+        return True
+    if len(a) != len(b):
+        return False
+    differing = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    swapped = len(differing) == 2 and differing[1] == differing[0] + 1 and a[differing[0]] == b[differing[1]] \
+        and a[differing[1]] == b[differing[0]]
+    return min(differing) >= len(a) - 2 and not swapped
 
 
 def _ancestors(partner: PartnerFacts, facts: dict[int, PartnerFacts]) -> set[int]:
