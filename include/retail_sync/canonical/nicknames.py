@@ -3,10 +3,10 @@
 Deliberately small: the English hypocorisms shoppers type at checkout (Bob, Liz, Bill…) and the
 German/Dutch/French variants the demo stores see (Sophia/Sophie, Lucas/Lukas). Each entry maps a
 `name_key` form (lower case, no accents) to the full form it stands for. An ambiguous short form stays
-out (Alex: Alexander or Alexandra? Chris, Sam, Jo, Max…), and so does a
-nickname that is also a name of its own (Jack, Liam, Jan, Hans): mapping it would make two different people's
-names agree. The linkage model still compares given names by similarity, so a nickname missing here
-costs a little weight, not the match.
+out (Alex: Alexander or Alexandra? Chris, Sam, Jo, Max…), and so does a nickname that is also a name of
+its own (Jack, Liam, Jan, Hans): mapping it would make two different people's names agree. The linkage
+model still compares given names by similarity, so a nickname missing here costs a little weight, not
+the match.
 """
 
 from __future__ import annotations
