@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from . import catalog_load, catalog_validate, inventory_snapshot, odoo_sandbox, shopify_orders
+from . import (
+    catalog_load,
+    catalog_validate,
+    dedupe_link,
+    dedupe_merges,
+    dedupe_quality,
+    inventory_snapshot,
+    odoo_sandbox,
+    shopify_orders,
+)
 
 BENCHMARKS = [odoo_sandbox.main, catalog_load.main, catalog_validate.main, shopify_orders.main,
-              inventory_snapshot.main]
+              inventory_snapshot.main, dedupe_quality.main, dedupe_link.main,
+              dedupe_merges.main]
 
 if __name__ == "__main__":
     for bench in BENCHMARKS:

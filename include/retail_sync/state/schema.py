@@ -84,6 +84,26 @@ order_versions = sa.Table(
     sa.Column("run_id", sa.String(255)),
 )
 
+# Odoo partner merges, recorded before each is sent (an Odoo merge cannot be undone): which partners go into
+# which, a snapshot of every partner's fields, and what became of it. A store from before this table gets it
+# from create_all (a new table needs no upgrade step).
+partner_merges = sa.Table(
+    "rs_partner_merges", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("flow", sa.String(64), nullable=False),
+    sa.Column("step_key", sa.String(255), nullable=False),   # "<destination> <- <source>,<source>"
+    sa.Column("destination_id", sa.Integer, nullable=False),
+    sa.Column("source_ids", sa.Text, nullable=False),        # JSON list
+    sa.Column("snapshot", sa.Text, nullable=False),          # JSON {partner id: {field: value}}
+    sa.Column("probability", sa.Float, nullable=False),      # the weakest link joining the step's partners
+    sa.Column("status", sa.String(16), nullable=False),      # sent | merged | refused | not_merged
+    sa.Column("error", sa.Text),
+    sa.Column("run_id", sa.String(255)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("rs_partner_merges_flow_status", "flow", "status"),
+)
+
 # Upgrades after version 1 (the tables above as first released): (version, list of SQL statements).
 UPGRADES: list[tuple[int, list[str]]] = []
 CURRENT_VERSION = 1 + len(UPGRADES)

@@ -42,7 +42,8 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "ir.model": "rwcu", "ir.model.fields": "rwcu", "ir.model.data": "rwcu", "res.company": "rwcu",
         "res.groups": "rwcu", "res.users": "rwcu",
     },
-    "base.group_partner_manager": {"res.partner": "rwcu", "res.country": "rwcu", "res.country.state": "rwcu"},
+    "base.group_partner_manager": {"res.partner": "rwcu", "res.country": "rwcu", "res.country.state": "rwcu",
+                                   "base.partner.merge.automatic.wizard": "rwc"},
     # account/security/ir.model.access.csv: Billing may invoice, pay and reverse (wizards without delete).
     "account.group_account_invoice": {
         "account.move": "rwcu", "account.move.line": "rwcu", "account.partial.reconcile": "rwcu",

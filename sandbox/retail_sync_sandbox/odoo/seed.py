@@ -88,7 +88,7 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
          {"name": "My Company", "partner_id": company_partner, "currency_id": currencies["EUR"]})
     groups = {g: make(env, g, "res.groups", {"name": label}) for g, label in (
         ("base.group_user", "Internal User"), ("base.group_erp_manager", "Access Rights"),
-        ("base.group_system", "Settings"),
+        ("base.group_system", "Settings"), ("base.group_partner_manager", "Contact Creation"),
         ("retail_sync.group_integration", "Retail Sync Integration"),
         ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"),
         ("account.group_account_invoice", "Billing"),

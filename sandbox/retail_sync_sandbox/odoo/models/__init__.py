@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     company_taxes,
     ir_model,
     ir_model_data,
+    partner_merge,
     product,
     product_attribute,
     res_lang,

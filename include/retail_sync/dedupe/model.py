@@ -1,0 +1,153 @@
+"""The splink linkage model of customers: blocking rules, comparisons, training, on DuckDB or Spark.
+
+Blocking decides recall: a pair no rule proposes is never scored. Email, phone and surname + postcode alone
+miss the duplicates that changed both email and phone, or moved; the rules on name combinations, date of
+birth, house number + postcode, street prefix and birth year + city catch those (BLOCKING_RULES; what each
+finds and costs is measured by `bench/dedupe_link.py`).
+
+Comparisons (each field compared once, so agreements count once):
+- name: given and family name together (exact full name with term-frequency adjustment — a common name
+  agreeing says little —, swapped given/family, Jaro-Winkler on both, family only, given only);
+- email and phone: exact (term-frequency adjusted: a family's shared email or an office's phone weighs
+  less), then near (same email user name / Jaro-Winkler; one digit off);
+- address: ONE comparison over street, house number, postcode and city, exact address term-frequency
+  adjusted — a household or a shared business address is one agreement, not four;
+- date of birth: exact, one typo, within a month, the same year.
+
+Training is unsupervised: the prior (how likely two random records match) first, from deterministic rules
+and the recall believed of them; u (chance agreement) from random pairs; m (agreement among matches) by
+expectation-maximisation in two sessions, blocked on email and on phone, so every comparison is estimated
+in a session that does not block on it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.exceptions import EMTrainingException
+
+from retail_sync.dedupe.settings import DedupeSettings
+
+log = logging.getLogger(__name__)
+
+# name → rule. Names are what `bench/dedupe_link.py` reports candidate pairs and recall under.
+BLOCKING_RULES = {
+    "email": block_on("email"),
+    "phone": block_on("phone"),
+    "surname_postcode": block_on("family_name", "postcode"),
+    "full_name_city": block_on("given_name", "family_name", "city"),
+    "swapped_names": CustomRule("l.given_name = r.family_name and l.family_name = r.given_name"),
+    "given_name_dob": block_on("given_name", "date_of_birth"),
+    "surname_dob": block_on("family_name", "date_of_birth"),
+    "dob_postcode": block_on("date_of_birth", "postcode"),
+    "house_number_postcode": block_on("house_number", "postcode"),
+    "street_prefix_number_city": block_on("street_prefix", "house_number", "city"),
+    "birth_year_city_initials": block_on("birth_year", "city", "substr(given_name, 1, 1)",
+                                         "substr(family_name, 1, 1)"),
+}
+# Rules that admit almost no false pairs: the prior is their matches over the recall believed of them.
+DETERMINISTIC_RULES = [block_on("email", "given_name"), block_on("phone", "given_name"),
+                       block_on("full_name", "date_of_birth")]
+# EM sessions: with dates of birth, pairs born the same day (name, contacts and address estimated there)
+# and pairs of one given and family name (the date of birth estimated there). A household — one family
+# name, address, phone, often one email, but each their own given name and birth date — is in neither, so
+# it does not teach the model that a shared family name, email and address make a match (blocked on email,
+# EM learned exactly that). Without dates of birth (Odoo's partners have none): full name, then email.
+EM_SESSIONS = [block_on("date_of_birth"), block_on("given_name", "family_name")]
+EM_SESSIONS_WITHOUT_DOB = [block_on("given_name", "family_name"), block_on("email")]
+# A column filled in fewer records than this is left out of the model (nothing to learn from).
+MIN_FILLED = 0.01
+COMPARED_FIELDS = ("name", "email", "phone", "address", "date_of_birth")
+
+
+def comparisons(with_dob: bool = True) -> list:
+    name = _named("name", cl.ForenameSurnameComparison("given_name", "family_name", jaro_winkler_thresholds=[0.92, 0.88],
+                                                       forename_surname_concat_col_name="full_name"))
+    email = _named("email", cl.EmailComparison("email"))
+    phone = cl.CustomComparison(output_column_name="phone", comparison_levels=[
+        cll.NullLevel("phone"),
+        cll.ExactMatchLevel("phone").configure(tf_adjustment_column="phone"),
+        cll.DamerauLevenshteinLevel("phone", 1),
+        cll.ElseLevel(),
+    ])
+    address = cl.CustomComparison(output_column_name="address", comparison_levels=[
+        cll.And(cll.NullLevel("address"), cll.NullLevel("postcode"), cll.NullLevel("city")),
+        cll.ExactMatchLevel("address").configure(tf_adjustment_column="address"),
+        cll.And(cll.ExactMatchLevel("postcode"), cll.ExactMatchLevel("house_number"),
+                cll.JaroWinklerLevel("street", 0.85)),
+        cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("street", 0.85)),
+        cll.ExactMatchLevel("postcode"),
+        cll.ExactMatchLevel("city").configure(tf_adjustment_column="city"),
+        cll.ElseLevel(),
+    ])
+    dob = _named("date_of_birth", cl.DateOfBirthComparison(
+        "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d", datetime_thresholds=[1, 1],
+        datetime_metrics=["month", "year"]))
+    return [name, email, phone, address, dob] if with_dob else [name, email, phone, address]
+
+
+def _named(name: str, comparison) -> cl.CustomComparison:
+    """A library comparison's levels under a short name: the output's agreed/disagreed fields use it."""
+    return cl.CustomComparison(comparison_levels=comparison.create_comparison_levels(), output_column_name=name)
+
+
+def splink_settings(settings: DedupeSettings, with_dob: bool = True) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(with_dob),
+        blocking_rules_to_generate_predictions=list(BLOCKING_RULES.values()),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+    )
+
+
+def database_api(settings: DedupeSettings):
+    """The splink backend the settings name, ready to take the standardized table."""
+    if settings.backend == "spark":
+        try:
+            from pyspark.sql import SparkSession
+            from splink.backends.spark import SparkAPI, similarity_jar_location
+        except ImportError as exc:
+            raise RuntimeError("backend 'spark' needs pyspark (and a Java runtime) installed: "
+                               "pip install pyspark, or use backend 'duckdb'") from exc
+        spark = (SparkSession.builder.master(settings.spark_master)
+                 .config("spark.jars", similarity_jar_location()).getOrCreate())
+        return SparkAPI(spark_session=spark)
+    import duckdb
+    from splink.backends.duckdb import DuckDBAPI
+
+    connection = duckdb.connect()
+    if settings.duckdb_memory_limit:
+        connection.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    if settings.duckdb_threads:
+        connection.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    return DuckDBAPI(connection=connection)
+
+
+def trained_linker(db_api, table, settings: DedupeSettings) -> Linker:
+    """A linker over the standardized `table`, its parameters estimated from the data itself."""
+    with_dob = has_dates_of_birth(table)
+    frame = db_api.register(table)
+    linker = Linker(frame, splink_settings(settings, with_dob), log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=settings.prior_recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
+    for rule in EM_SESSIONS if with_dob else EM_SESSIONS_WITHOUT_DOB:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=settings.em_max_pairs)
+        except (EMTrainingException, ValueError) as exc:
+            # A session with no pairs, or one whose EM drives a level's m below what a float holds (a level
+            # true matches never show, e.g. a date of birth entirely different): the other session's
+            # estimates stand, and splink's defaults for what no session estimated (it warns at predict).
+            log.warning("EM session %s skipped: %s", rule.get_blocking_rule("duckdb").blocking_rule_sql, exc)
+    return linker
+
+
+def has_dates_of_birth(table: pa.Table) -> bool:
+    dob = table.column("date_of_birth")
+    return len(dob) - dob.null_count >= MIN_FILLED * len(dob)
