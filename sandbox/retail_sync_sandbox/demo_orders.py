@@ -21,8 +21,12 @@ def odoo_caller(sandbox, uid: int = 2):
 
 
 def prepare_for_orders(sandbox, world) -> None:
-    odoo = odoo_caller(sandbox)
-    excluded = ({"price_include": False} if sandbox.version == 17 else {"price_include_override": "tax_excluded"})
+    prepare_odoo(odoo_caller(sandbox), sandbox.version, world)
+
+
+def prepare_odoo(odoo, version: int, world) -> None:
+    """`odoo(model, method, *args, **kwargs)`: the sandbox in process, or any Odoo over RPC as its administrator."""
+    excluded = ({"price_include": False} if version == 17 else {"price_include_override": "tax_excluded"})
     for store in world.stores:
         rate = float(store.tax_rate * 100)
         name = f"{rate:g}% (excl.)"
@@ -37,7 +41,7 @@ def prepare_for_orders(sandbox, world) -> None:
     known = {p["default_code"] for p in odoo("product.product", "search_read",
                                              [["default_code", "in", [p["sku"] for p in world.catalog]]],
                                              ["default_code"])}
-    storable = {"detailed_type": "product"} if sandbox.version == 17 else {"type": "consu", "is_storable": True}
+    storable = {"detailed_type": "product"} if version == 17 else {"type": "consu", "is_storable": True}
     fresh = [p for p in world.catalog if p["sku"] not in known]
     if fresh:
         odoo("product.product", "create", [{"name": p["name"], "default_code": p["sku"],

@@ -22,6 +22,7 @@ generated once into `<stack>/secrets.env` (mode 600, not in git) and reused.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -132,8 +133,12 @@ def airflow_environment(stack: Path, ports: dict[str, int], creds: dict[str, str
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
         "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
         "RETAIL_SYNC_HOME": str(stack / "retail_sync"),
-        # inventory_snapshot corrects both storefronts from Odoo's main warehouse.
+        # inventory_snapshot corrects both storefronts from Odoo's main warehouse; order_pull brings their orders
+        # in (the live ones: from the moment the stack starts), fulfillment_push tells them what shipped.
         "RETAIL_SYNC_INVENTORY_CHANNELS": json.dumps(STOREFRONT_MAPPING),
+        "RETAIL_SYNC_ORDERS_CHANNELS": ",".join(STOREFRONT_CONN_IDS),
+        "RETAIL_SYNC_ORDERS_START_AT": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "RETAIL_SYNC_FULFILLMENT_CHANNELS": json.dumps(STOREFRONT_CONN_IDS),
         # Airflow's components are started as `airflow ...`: the venv's bin must be on PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
@@ -143,6 +148,7 @@ STOREFRONTS = {"shopify": ("shopify-eu", "SHOPIFY_SANDBOX_PORT"), "woocommerce":
 STOREFRONT_MAPPING = [{"conn_id": "shopify_eu", "locations": {"WH": "gid://shopify/Location/71000001"},
                        "safety_buffer": 2},
                       {"conn_id": "woo_uk", "locations": {"WH": "store"}}]
+STOREFRONT_CONN_IDS = [target["conn_id"] for target in STOREFRONT_MAPPING]
 LIVE_ORDERS_PER_SECOND = "0.2"     # the storefronts keep taking (and changing) orders while the stack runs
 
 
@@ -173,6 +179,20 @@ def store_connections(wanted: dict[str, dict]) -> None:
         for conn_id, fields in wanted.items():
             session.query(Connection).filter(Connection.conn_id == conn_id).delete()
             session.add(Connection(conn_id=conn_id, **fields))
+
+
+def prepare_odoo_for_orders(ports: dict[str, int], creds: dict[str, str]) -> None:  # once the sandbox is up
+    """What an Odoo administrator sets up before the first order pull (taxes at the stores' rates, a pricelist
+    per currency, the stores' products), done over RPC as the sandbox's administrator."""
+    from retail_sync.odoo.client import OdooClient, OdooConfig
+
+    from .datagen.world import build_world
+    from .demo_orders import prepare_odoo
+
+    config = OdooConfig(f"http://127.0.0.1:{ports['ODOO_SANDBOX_PORT']}", "odoo", "admin",
+                        creds["ODOO_SANDBOX_ADMIN_PASSWORD"])
+    with OdooClient(config) as admin:
+        prepare_odoo(admin.call, admin.version, build_world(seed=7))
 
 
 def write_sample_feed(stack: Path) -> Path:
@@ -343,6 +363,8 @@ def run(stack: Stack, ports: dict[str, int], creds: dict[str, str], mail) -> int
     # aiosmtpd logs every SMTP connection at INFO; once Airflow has set up logging, keep the console quiet.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     sample = write_sample_feed(stack_path)
+    wait_until_healthy(stack, f"http://127.0.0.1:{ports['ODOO_SANDBOX_PORT']}/sandbox/health")
+    prepare_odoo_for_orders(ports, creds)
     stack.start("api-server", [airflow, "api-server"])
     wait_until_healthy(stack, f"http://127.0.0.1:{ports['AIRFLOW__API__PORT']}/api/v2/monitor/health")
     if stack.stopping.is_set():
@@ -358,7 +380,8 @@ def run(stack: Stack, ports: dict[str, int], creds: dict[str, str], mail) -> int
   Odoo sandbox    http://127.0.0.1:{ports['ODOO_SANDBOX_PORT']}  (API key, /sandbox/ control token in {stack_path / 'secrets.env'})
   mail sink       127.0.0.1:{ports['MAIL_SINK_PORT']}  (messages as .eml in {stack_path / 'mail'})
   storefronts     Shopify shopify-eu http://127.0.0.1:{ports['SHOPIFY_SANDBOX_PORT']}, WooCommerce woo-uk http://127.0.0.1:{ports['WOO_SANDBOX_PORT']}
-                  (live: new and changed orders all the time; inventory_snapshot corrects their stock hourly)
+                  (live: new and changed orders all the time: order_pull brings them into Odoo every minute,
+                  fulfillment_push tells them what shipped, inventory_snapshot corrects their stock hourly)
   connections     odoo_default, smtp_default, shopify_eu, woo_uk (Admin → Connections; Test works)
   logs            {stack.logs}
   first run       cp {sample} {landing}/

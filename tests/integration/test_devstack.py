@@ -140,8 +140,9 @@ def test_up_serves_everything_on_the_given_ports_and_sigterm_stops_every_child(s
         assert tested["status"] is True, tested
 
     # The tasks reach the execution API on the same port: the scheduled catalog run (nothing landed yet)
-    # succeeds, and inventory_snapshot reaches Odoo and both storefronts through the stored connections.
-    for dag_id in ("catalog_publish", "inventory_snapshot"):
+    # succeeds, and inventory_snapshot, order_pull and fulfillment_push reach Odoo and both storefronts through
+    # the stored connections.
+    for dag_id in ("catalog_publish", "inventory_snapshot", "order_pull", "fulfillment_push"):
         wait_for_a_successful_run(f"{base}/api/v2/dags/{dag_id}/dagRuns", headers, folder)
 
     # The sample feed and the command that lands it are printed.
