@@ -133,6 +133,7 @@ def run_orders_demo(console, sandbox, world, stores: dict, dagbag, report, mail)
                   f"backorder), with tracking numbers\n")
     dag = dagbag.get_dag("fulfillment_push")
     seen = len(mail.messages)
+    sandbox.stats.reset()
     run = dag.test()
     console.write(report(dag, run, sandbox, mail, "Fulfillment push (Odoo deliveries → storefront fulfillments)",
                          flow="fulfillment", emails_before=seen))

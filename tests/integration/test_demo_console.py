@@ -6,6 +6,7 @@ corrects three storefronts and, run again, finds nothing left to push."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -19,7 +20,7 @@ def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path)
     console = done.stdout + done.stderr
     assert done.returncode == 0, console[-3000:]
     lines = console.splitlines()
-    assert len(lines) < 90, console
+    assert len(lines) < 130, console
     assert not any("[info" in line or "[warning" in line or "Traceback" in line for line in lines), console
     first = lines.index(next(line for line in lines if line.startswith("=== First run")))
     assert lines[first].endswith("→ failed")  # the file with the wrong columns fails its own task
@@ -37,5 +38,18 @@ def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path)
     pushed = sum(int(fields[3]) for fields in corrected)
     assert f"levels_pushed={pushed}," in first_pass          # every differing level pushed, once
     assert "levels_pushed=0," in second_pass and "level_differs" not in second_pass
+    orders = console[console.index("=== Order pull (the backlog"):]
+    backlog, live = orders.split("=== Order pull again")
+    live, shipping = live.split("=== Fulfillment push")
+    assert backlog.splitlines()[0].endswith("→ success") and live.splitlines()[0].endswith("→ success")
+    loaded = [int(re.search(r"orders this run: (\d+) loaded", part).group(1)) for part in (backlog, live)]
+    assert all(n > 0 for n in loaded), orders                   # the backlog, then the live orders
+    assert "quarantined" in backlog                             # the world's planted bad orders
+    latency = [line.split() for line in live.splitlines() if line.strip().startswith("latency ")]
+    assert {fields[1] for fields in latency} == {"shopify-eu", "shopify-us", "woo-uk"}, live
+    assert shipping.splitlines()[0].endswith("→ success")
+    created = int(re.search(r"fulfillments_created=(\d+)", shipping).group(1))
+    shown = int(re.search(r"already_on_channel=(\d+)", shipping).group(1))
+    assert created + shown > 0, shipping                        # the deliveries the warehouse validated
     log = (folder / "demo.log").read_text()
     assert "[DAG TEST]" in log and log.count("\n") > 5 * len(lines)
