@@ -58,8 +58,9 @@ def _baseline(path: str) -> dict:
     std = standardize(table)
     con = duckdb.connect()
     con.register("std", std)
-    rows = con.execute("select distinct l.unique_id, r.unique_id from std l join std r on l.unique_id < r.unique_id "
-                       "and (l.email = r.email or l.phone = r.phone)").fetchall()
+    # two equi-joins (an OR in one join condition would compare every pair)
+    rows = con.execute(" union ".join(f"select l.unique_id, r.unique_id from std l join std r on l.{c} = r.{c} "
+                                      f"and l.unique_id < r.unique_id" for c in ("email", "phone"))).fetchall()
     return {"wall_s": round(time.perf_counter() - wall, 1),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "found": rows}
 
