@@ -1,0 +1,1 @@
+"""The settlement reconciliation flow: provider payouts matched to Odoo, classified, booked and reported."""
