@@ -1,80 +1,92 @@
-"""Shared pieces for the settlement tests: an Odoo sandbox holding the demo world's loaded sales (its
-bad orders quarantined, so absent), the Stripe sandbox of the same world, and the flow built on both."""
+"""A settlement world: the Odoo sandbox over HTTP with posted invoices and credit notes to settle, and the
+classified/payout tables the matching hands to booking and the report (built on their canonical schemas)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import json
+import uuid
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from datetime import UTC, datetime
+from decimal import Decimal
 
-import pyarrow.parquet as pq
+import httpx
+import pyarrow as pa
 
-from retail_sync.channels.stripe.connector import StripeConnector
-from retail_sync.flows.settlement.flow import SettlementFlow, SettlementOutcome
-from retail_sync.flows.settlement.settings import SettlementSettings
-from retail_sync.flows.settlement.stripe_provider import StripeSettlement
-from retail_sync.flows.settlement.window import SettlementWindow
+from retail_sync.canonical.settlement import CLASSIFIED_SCHEMA, SETTLEMENT_PAYOUT_SCHEMA
 from retail_sync.odoo.client import OdooClient, OdooConfig
-from retail_sync.state.store import StateStore
+from retail_sync.retry import RetryPolicy
 from retail_sync_sandbox.odoo.app import OdooSandbox, create_app
 from retail_sync_sandbox.odoo.seed import SeedCredentials
-from retail_sync_sandbox.odoo.settled_sales import Sale, sales_from_world, seed_sales
 from retail_sync_sandbox.serving import RunningServer
-from tests.storefront_fixtures import FAST_RETRIES, STRIPE_KEY, config
 
-API_KEY = "settlement-tests-" + "s" * 23
-WHOLE_WORLD = (date(2026, 8, 25), date(2026, 10, 31))     # every payout of the demo world (anchor 2026-11-01)
+API_KEY = "s" * 40
+FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, budget_seconds=5)
+ARRIVAL = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 @dataclass
 class SettlementWorld:
-    odoo: OdooSandbox
+    sandbox: OdooSandbox
     server: RunningServer
-    stripe_url: str
-    store: StateStore
-    settings: SettlementSettings
-    made: dict = field(default_factory=dict)      # charge/refund id -> the Odoo ids seeded for it
-    alerts: list = field(default_factory=list)
+    client: OdooClient
+    calls: list[str] = field(default_factory=list)   # model.method of every request, in order
 
-    def client(self) -> OdooClient:
-        return OdooClient(OdooConfig(self.server.url, "odoo", "retail-sync", API_KEY), policy=FAST_RETRIES)
+    def invoice(self, amount: float, move_type: str = "out_invoice") -> int:
+        partner = one(self.client.call("res.partner", "create", {"name": f"Customer {uuid.uuid4().hex[:6]}"}))
+        move = one(self.client.call("account.move", "create", {
+            "move_type": move_type, "partner_id": partner,
+            "invoice_line_ids": [(0, 0, {"name": "Lamp", "quantity": 1, "price_unit": amount, "tax_ids": [(6, 0, [])]})]}))
+        self.client.call("account.move", "action_post", [move])
+        return move
 
-    def flow(self, run_id: str = "run-1") -> SettlementFlow:
-        @contextmanager
-        def odoo():
-            with self.client() as client:
-                yield client
+    def count(self, model: str, domain: list | None = None) -> int:
+        return self.client.call(model, "search_count", domain or [])
 
-        @contextmanager
-        def provider(name: str):
-            assert name == "stripe"
-            with StripeConnector(config("stripe", "stripe", self.stripe_url, "stripe_default"), STRIPE_KEY,
-                                 page_size=20, policy=FAST_RETRIES) as connector:
-                yield StripeSettlement(connector)
-
-        return SettlementFlow(self.settings, self.store, odoo, provider, self.alerts.append, run_id)
-
-    def reconcile(self, start: date = WHOLE_WORLD[0], end: date = WHOLE_WORLD[1], dry_run: bool = True,
-                  run_id: str = "run-1") -> SettlementOutcome:
-        return self.flow(run_id).reconcile("stripe", SettlementWindow(start, end, ("stripe",), dry_run))
+    def stop(self) -> None:
+        self.server.stop()
 
 
-def start_settlement_world(tmp: Path, world, stripe_url: str, extra_sales: list[Sale] = (),
-                           plant=None, version: int = 18) -> SettlementWorld:
-    odoo = OdooSandbox(version, credentials=SeedCredentials("admin", integration_api_key=API_KEY))
-    sales = sales_from_world(world)
-    if plant:
-        plant(sales)
-    made = seed_sales(odoo.databases["odoo"], [*sales, *extra_sales])
-    server = RunningServer(create_app(odoo)).start()
-    settings = SettlementSettings(staging_root=tmp / "staging", missing_after_days=7)
-    return SettlementWorld(odoo, server, stripe_url, StateStore(f"sqlite:///{tmp}/state.sqlite"), settings, made)
+def one(created):
+    """JSON-2 (19) creates from a list of values and answers a list; JSON-RPC answers one id for one dict."""
+    return created[0] if isinstance(created, list) else created
 
 
-def lines(outcome: SettlementOutcome) -> list[dict]:
-    return pq.read_table(outcome.classified_path).to_pylist()
+def start_world(version: int = 18) -> SettlementWorld:
+    sandbox = OdooSandbox(version, credentials=SeedCredentials("admin", integration_api_key=API_KEY))
+    server = RunningServer(create_app(sandbox)).start()
+    calls: list[str] = []
+
+    def record(request: httpx.Request) -> None:
+        if request.url.path.startswith("/json/2/"):
+            calls.append(".".join(request.url.path.split("/")[3:5]))
+        else:
+            args = json.loads(request.content)["params"]["args"]
+            calls.append(f"{args[3]}.{args[4]}" if len(args) > 4 else "common")
+
+    http = httpx.Client(base_url=server.url, event_hooks={"request": [record]})
+    client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
+    client.uid  # noqa: B018  (authenticate first: fault plans count the ORM calls that follow)
+    return SettlementWorld(sandbox, server, client, calls)
 
 
-def payouts(outcome: SettlementOutcome) -> list[dict]:
-    return pq.read_table(outcome.payouts_path).to_pylist()
+def line(payout_id: str | None, txn: str, kind: str, gross: str, fee: str = "0", *, status: str = "matched",
+         reason: str | None = None, invoice_id: int | None = None, credit_note_id: int | None = None,
+         payment_id: int | None = None, currency: str = "EUR", order_ref: str | None = None,
+         provider: str = "stripe") -> dict:
+    gross_d, fee_d = Decimal(gross), Decimal(fee)
+    return {"provider": provider, "payout_id": payout_id, "transaction_id": txn, "type": kind, "gross": gross_d,
+            "fee": fee_d, "net": gross_d - fee_d, "currency": currency, "presentment_amount": gross_d,
+            "presentment_currency": currency, "exchange_rate": Decimal("1"), "order_ref": order_ref,
+            "sale_order_id": None, "invoice_id": invoice_id, "payment_id": payment_id,
+            "credit_note_id": credit_note_id, "status": status, "reason": reason}
+
+
+def payout(payout_id: str, amount: str, *, currency: str = "EUR", status: str = "paid", valid: bool = True,
+           reason: str | None = None, provider: str = "stripe") -> dict:
+    return {"provider": provider, "payout_id": payout_id, "amount": Decimal(amount), "currency": currency,
+            "arrival_date": ARRIVAL, "status": status, "valid": valid, "reason": reason}
+
+
+def tables(payouts: list[dict], lines: list[dict]) -> tuple[pa.Table, pa.Table]:
+    return (pa.Table.from_pylist(payouts, schema=SETTLEMENT_PAYOUT_SCHEMA),
+            pa.Table.from_pylist(lines, schema=CLASSIFIED_SCHEMA))

@@ -15,7 +15,7 @@ from retail_sync_sandbox.documents import Doc
 from retail_sync_sandbox.faults import FaultPlan
 from tests.storefront_fixtures import FAST_RETRIES, STRIPE_KEY, config
 
-from .settlement_fixtures import lines, payouts, start_settlement_world
+from .settlement_flow_fixtures import lines, payouts, start_settlement_world
 
 START, END = datetime(2026, 8, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
 

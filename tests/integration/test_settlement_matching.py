@@ -10,7 +10,7 @@ import pytest
 
 from retail_sync_sandbox.odoo.settled_sales import Sale
 
-from .settlement_fixtures import lines, payouts, start_settlement_world
+from .settlement_flow_fixtures import lines, payouts, start_settlement_world
 
 
 def _plant(sales: list[Sale]) -> None:

@@ -35,7 +35,7 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
         "product.category": "r", "product.template": "r", "product.product": "r", "product.pricelist": "r",
         "product.pricelist.item": "r", "product.attribute": "r", "product.attribute.value": "r",
         "product.template.attribute.line": "r", "product.template.attribute.value": "r",
-        "account.tax": "r", "account.journal": "r", "stock.warehouse": "r", "stock.location": "r",
+        "account.tax": "r", "account.journal": "r", "account.account": "r", "stock.warehouse": "r", "stock.location": "r",
         "stock.quant": "r", "stock.picking.type": "r", "stock.move.line": "rwcu",
     },
     ERP_MANAGER_GROUP: {
@@ -47,7 +47,13 @@ SHIPPED_ACCESS_RIGHTS: dict[str, dict[str, str]] = {
     "account.group_account_invoice": {
         "account.move": "rwcu", "account.move.line": "rwcu", "account.partial.reconcile": "rwcu",
         "account.payment": "rwcu", "account.payment.register": "rwc", "account.move.reversal": "rwc",
-        "account.tax": "r", "account.journal": "r",
+        "account.tax": "r", "account.journal": "r", "account.account": "r",
+        "account.bank.statement": "r", "account.bank.statement.line": "r",
+    },
+    # Only full accounting (Accountant, "Show Full Accounting Features") writes bank statements.
+    "account.group_account_user": {
+        "account.bank.statement": "rwcu", "account.bank.statement.line": "rwcu", "account.account": "r",
+        "account.journal": "r",
     },
     # stock, sale and sale_stock's ir.model.access.csv for the transfer and order models.
     "stock.group_stock_user": {
@@ -86,6 +92,7 @@ GROUP_DISPLAY_NAMES = {
     "sales_team.group_sale_salesman": "Sales / User: Own Documents Only",
     "sales_team.group_sale_manager": "Sales / Administrator",
     "account.group_account_invoice": "Invoicing / Billing",
+    "account.group_account_user": "Technical / Show Full Accounting Features",
 }
 LETTER = {"read": "r", "write": "w", "create": "c", "unlink": "u"}
 

@@ -34,6 +34,21 @@ def decimal_precisions(version: int) -> list[tuple[str, str, int]]:
             ("product.decimal_product_uom", unit, 3)]
 
 
+# The demo company's chart of accounts, codes as Odoo's generic chart numbers them: a liquidity account per
+# bank/cash journal, the bank suspense and outstanding accounts, receivable, sales, and provider fees.
+ACCOUNTS = [("bank", "101401", "Bank", "asset_cash", False),
+            ("suspense", "101402", "Bank Suspense Account", "asset_current", False),
+            ("outstanding_receipts", "101403", "Outstanding Receipts", "asset_current", True),
+            ("outstanding_payments", "101404", "Outstanding Payments", "asset_current", True),
+            ("stripe", "101405", "Stripe", "asset_cash", False),
+            ("shopify_payments", "101406", "Shopify Payments", "asset_cash", False),
+            ("paypal", "101407", "PayPal", "asset_cash", False),
+            ("cash", "101501", "Cash", "asset_cash", False),
+            ("receivable", "121000", "Account Receivable", "asset_receivable", True),
+            ("sales", "400000", "Product Sales", "income", False),
+            ("payment_fees", "627000", "Payment Provider Fees", "expense", False)]
+
+
 @dataclass
 class SeedCredentials:
     admin_password: str
@@ -77,6 +92,7 @@ def seed_empty(env: Env, creds: SeedCredentials) -> None:
         ("retail_sync.group_integration", "Retail Sync Integration"),
         ("stock.group_stock_user", "User"), ("stock.group_stock_manager", "Administrator"),
         ("account.group_account_invoice", "Billing"),
+        ("account.group_account_user", "Show Full Accounting Features"),
         ("sales_team.group_sale_salesman", "User: Own Documents Only"),
         ("sales_team.group_sale_manager", "Administrator"))}
     group_field = "groups_id" if env.version < 19 else "group_ids"
@@ -131,14 +147,21 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
     env["res.company"].write([resolve("base", "main_company")], {"name": "Retail Sync Demo Co", "country_id": be})
     env["stock.warehouse"].write([resolve("stock", "warehouse0")], {"name": "Brussels Warehouse"})
     make(env, "retail_sync.warehouse_eu2", "stock.warehouse", {"name": "Antwerp Overflow", "code": "ANT"})
-    for full, name, code, kind, currency in (
-            ("retail_sync.journal_sale", "Customer Invoices", "INV", "sale", None),
-            ("retail_sync.journal_bank", "Bank", "BNK1", "bank", None),
-            ("retail_sync.journal_stripe", "Stripe", "STRP", "bank", eur),
-            ("retail_sync.journal_shopify_payments", "Shopify Payments", "SHPAY", "bank", None),
-            ("retail_sync.journal_paypal", "PayPal", "PYPL", "bank", None),
-            ("retail_sync.journal_cash", "Cash", "CSH1", "cash", None)):
-        make(env, full, "account.journal", {"name": name, "code": code, "type": kind, "currency_id": currency})
+    accounts = {key: make(env, f"retail_sync.account_{key}", "account.account",
+                          {"code": code, "name": name, "account_type": kind, "reconcile": reconcile})
+                for key, code, name, kind, reconcile in ACCOUNTS}
+    for full, name, code, kind, currency, liquidity in (
+            ("retail_sync.journal_sale", "Customer Invoices", "INV", "sale", None, "sales"),
+            ("retail_sync.journal_bank", "Bank", "BNK1", "bank", None, "bank"),
+            ("retail_sync.journal_stripe", "Stripe", "STRP", "bank", eur, "stripe"),
+            ("retail_sync.journal_shopify_payments", "Shopify Payments", "SHPAY", "bank", None, "shopify_payments"),
+            ("retail_sync.journal_paypal", "PayPal", "PYPL", "bank", None, "paypal"),
+            ("retail_sync.journal_cash", "Cash", "CSH1", "cash", None, "cash"),
+            ("retail_sync.journal_misc", "Miscellaneous Operations", "MISC", "general", None, None)):
+        suspense = accounts["suspense"] if kind in ("bank", "cash") else None
+        make(env, full, "account.journal", {"name": name, "code": code, "type": kind, "currency_id": currency,
+                                            "default_account_id": accounts.get(liquidity),
+                                            "suspense_account_id": suspense})
     included = {"price_include": True} if env.version == 17 else {"price_include_override": "tax_included"}
     taxes = {}
     for key, name, amount in (("standard", "21% (incl.)", 21.0), ("reduced", "6% (incl.)", 6.0), ("zero", "0%", 0.0)):
@@ -156,7 +179,7 @@ def seed_demo(env: Env, creds: SeedCredentials) -> None:
     make(env, "retail_sync.pricelist_usd", "product.pricelist", {"name": "USD", "currency_id": resolve("base", "USD")})
     groups = [resolve("base", "group_user"), resolve("retail_sync", "group_integration"),
               resolve("stock", "group_stock_user"), resolve("sales_team", "group_sale_salesman"),
-              resolve("account", "group_account_invoice")]
+              resolve("account", "group_account_invoice"), resolve("account", "group_account_user")]
     group_field = "groups_id" if env.version < 19 else "group_ids"
     user = make(env, "retail_sync.user_integration", "res.users",
                 {"name": "Retail Sync Integration", "login": creds.integration_login,

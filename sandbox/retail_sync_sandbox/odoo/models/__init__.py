@@ -6,6 +6,8 @@ account and base, sale after product, stock_picking after stock (alphabetical or
 
 from . import (  # noqa: F401
     account,
+    account_account,
+    account_bank_statement,
     account_move,
     account_move_reversal,
     account_payment,

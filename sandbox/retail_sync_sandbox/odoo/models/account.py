@@ -43,3 +43,6 @@ class AccountJournal(Model):
     company_id = Many2one("res.company", "Company", required=True, default=lambda env: 1)
     sequence = Integer("Sequence", default=10)
     active = Boolean("Active", default=True)
+    # The liquidity account a bank/cash journal books on, and where statement lines wait until reconciled.
+    default_account_id = Many2one("account.account", "Default Account", ondelete="restrict")
+    suspense_account_id = Many2one("account.account", "Suspense Account", ondelete="restrict")

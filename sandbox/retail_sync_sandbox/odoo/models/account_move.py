@@ -21,6 +21,7 @@ from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Float, Integer, Many2many, Many2one, Monetary, One2many, Selection
 from ..model import Model
 from ..taxes import LineInput, compute_document, round_to
+from .account_account import ACCOUNT_TYPES
 from .company_taxes import rounding_settings, tax_specs
 
 MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"), ("out_refund", "Customer Credit Note"),
@@ -97,6 +98,7 @@ class AccountMove(Model):
     payment_id = Many2one("account.payment", "Payment", index=True, versions=(17,))
     origin_payment_id = Many2one("account.payment", "Payment", index=True, versions=(18, 19))
     # 18 keeps the payments registered on an invoice (in process or not) on the invoice itself.
+    statement_line_id = Many2one("account.bank.statement.line", "Statement Line", index=True)
     matched_payment_ids = Many2many("account.payment", "account_move__account_payment", "invoice_id", "payment_id",
                                     "Matched Payments", versions=(18, 19))
 
@@ -151,7 +153,10 @@ class AccountMove(Model):
         lt = lines.table
         for move_id in ids:
             move = self._row(move_id)
-            if move["state"] != "draft" or move["move_type"] == "entry":
+            if move["move_type"] == "entry":
+                self._check_balanced(move)
+                continue
+            if move["state"] != "draft":
                 continue
             product_rows = self.conn.execute(sa.select(lt).where(
                 lt.c.move_id == move_id, lt.c.display_type == "product").order_by(lt.c.sequence, lt.c.id)).mappings().all()
@@ -199,6 +204,33 @@ class AccountMove(Model):
             self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(
                 amount_untaxed=untaxed, amount_tax=tax_total, amount_total=total, amount_residual=total,
                 amount_total_signed=-sign * total, amount_residual_signed=-sign * total))
+
+    def _check_balanced(self, move) -> None:
+        """_check_balanced: a journal entry's debits equal its credits, checked on every create and write
+        (Odoo refuses to save an unbalanced entry, draft or not)."""
+        lt = self.env["account.move.line"].sudo().table
+        debit, credit, count = self.conn.execute(sa.select(
+            sa.func.coalesce(sa.func.sum(lt.c.debit), 0.0), sa.func.coalesce(sa.func.sum(lt.c.credit), 0.0),
+            sa.func.count()).where(lt.c.move_id == move["id"])).one()
+        rounding = self._currency_rounding(_company_currency(self.env))
+        if not count or round_to(debit - credit, rounding) == 0:
+            return
+        currencies = self.env["res.currency"].sudo().table
+        symbol, position = self.conn.execute(sa.select(currencies.c.symbol, currencies.c.position).where(
+            currencies.c.id == _company_currency(self.env))).one()
+
+        def format_amount(value: float) -> str:  # tools.format_amount: the symbol where the currency puts it
+            return f"{symbol}\N{NO-BREAK SPACE}{value:,.2f}" if position == "before" \
+                else f"{value:,.2f}\N{NO-BREAK SPACE}{symbol}"
+
+        journal = self.env["account.journal"].sudo()._display_names([move["journal_id"]])[move["journal_id"]]
+        name = move["name"] if move["name"] not in (None, "/") else f"Draft Entry (* {move['id']})"
+        raise UserError(
+            "An error has occurred.\n\n"
+            f"The move ({name}) is not balanced.\n"
+            f"The total of debits equals {format_amount(debit)} and the total of credits equals "
+            f"{format_amount(credit)}.\n"
+            f'You might want to specify a default account on journal "{journal}" to automatically balance each move.')
 
     def _currency_rounding(self, currency_id: int) -> float:
         currencies = self.env["res.currency"].sudo().table
@@ -385,9 +417,9 @@ class AccountMoveLine(Model):
     reconciled = Boolean("Reconciled", readonly=True, default=False)
     # Related to account_id.account_type in Odoo; the sandbox has no chart of accounts, so the line keeps
     # the type of the account it would be booked on (the receivable line is what payments reconcile).
-    account_type = Selection([("asset_receivable", "Receivable"), ("asset_cash", "Bank and Cash"),
-                              ("asset_current", "Current Assets"), ("liability_current", "Current Liabilities"),
-                              ("income", "Income"), ("expense", "Expenses")], "Type", readonly=True)
+    account_type = Selection(ACCOUNT_TYPES, "Type", readonly=True)
+    # Set on the items callers book themselves (miscellaneous entries, statement lines); the type follows it.
+    account_id = Many2one("account.account", "Account", index=True, ondelete="restrict")
 
     def _compute_from_move(self, ids):
         t, moves = self.table, self.env["account.move"].sudo().table
@@ -431,6 +463,28 @@ class AccountMoveLine(Model):
 
     def _moves_of(self, ids) -> list[int]:
         return sorted(set(self.conn.scalars(sa.select(self.table.c.move_id).where(self.table.c.id.in_(ids)))))
+
+    def _prepare_create(self, vals_list):
+        # Items booked by hand give debit/credit (or a balance): the other side follows, as does the type of
+        # the account they name and, without a currency of their own, the move's currency.
+        accounts = self.env["account.account"].sudo()
+        moves = self.env["account.move"].sudo()
+        for vals in vals_list:
+            if "balance" not in vals and ("debit" in vals or "credit" in vals):
+                vals["balance"] = (vals.get("debit") or 0.0) - (vals.get("credit") or 0.0)
+            if "balance" in vals and "debit" not in vals and "credit" not in vals:
+                vals["debit"], vals["credit"] = max(vals["balance"] or 0.0, 0.0), max(-(vals["balance"] or 0.0), 0.0)
+            if "balance" in vals and "amount_currency" not in vals:
+                vals["amount_currency"] = vals["balance"]
+            if vals.get("account_id") and "account_type" not in vals:
+                found = accounts.read(accounts.exists([vals["account_id"]]), ["account_type"], load=None)
+                if found:
+                    vals["account_type"] = found[0]["account_type"]
+            if vals.get("move_id") and not vals.get("currency_id") and isinstance(vals["move_id"], int):
+                found = moves.exists([vals["move_id"]])
+                if found:
+                    vals["currency_id"] = moves._row(found[0])["currency_id"]
+        return super()._prepare_create(vals_list)
 
     def _after_create(self, ids, vals_list):
         if not self.env.context.get("skip_sync_dynamic_lines"):
