@@ -113,3 +113,34 @@ def test_a_scheduled_run_reconciles_the_previous_day(airflow_db, settlement_worl
     assert got == {p["id"] for p in small_world.stripe["payouts"]
                    if start.timestamp() <= p["created"] < end.timestamp()}
     assert got
+
+
+def bookings(world) -> dict:
+    db = world.sandbox.databases["odoo"]
+
+    def count(model: str) -> int:
+        return world.sandbox.service.call_kw(db, 2, model, "search_count", [[]], {})
+
+    return {model: count(model) for model in ("account.bank.statement.line", "account.payment", "account.move")}
+
+
+def test_overlapping_backfills_book_nothing_twice(airflow_db, settlement_world, monkeypatch):
+    """Finance books September, then a period overlapping its last ten days: the second run finds what the
+    first booked (external ids) and adds only the new days' bookings; a third run over both adds nothing."""
+    world, _ = settlement_world
+    monkeypatch.setenv("RETAIL_SYNC_FINANCE_EMAILS", "finance@example.com")
+    before = bookings(world)
+    first = settlement_dag(airflow_db).test(run_conf={"start_date": "2026-09-01", "end_date": "2026-09-30"})
+    assert first.state == "success", states(first)
+    after_first = bookings(world)
+    assert after_first["account.bank.statement.line"] > before["account.bank.statement.line"]
+    second = settlement_dag(airflow_db).test(run_conf={"start_date": "2026-09-21", "end_date": "2026-10-10"})
+    assert second.state == "success", states(second)
+    after_second = bookings(world)
+    assert after_second["account.bank.statement.line"] > after_first["account.bank.statement.line"]
+    again = settlement_dag(airflow_db).test(run_conf={"start_date": "2026-09-01", "end_date": "2026-10-10"})
+    assert again.state == "success", states(again)
+    assert bookings(world) == after_second
+    # Each run's report went to finance.
+    subjects = [m["Subject"] for m in world.mail.messages]
+    assert sum("Settlement report" in s for s in subjects) == 3

@@ -16,11 +16,13 @@ from contextlib import contextmanager
 
 from airflow.sdk.exceptions import AirflowFailException
 
+from retail_sync.airflow.finance_mail import send_report
 from retail_sync.airflow.hooks.channel import ChannelHook
 from retail_sync.airflow.hooks.odoo import OdooHook
 from retail_sync.airflow.notifiers import send_alert
 from retail_sync.airflow.settings import home, scalar_overrides
 from retail_sync.flows.settlement.flow import SettlementFlow
+from retail_sync.flows.settlement.report import finance_recipients
 from retail_sync.flows.settlement.settings import SettlementSettings
 from retail_sync.flows.settlement.window import BadSettlementParams, SettlementWindow, window_from_params
 from retail_sync.state.store import StateStore
@@ -72,8 +74,16 @@ def settlement_flow(run_id: str, odoo_conn_id: str = "odoo_default") -> Settleme
         with ChannelHook(settings.provider_conn_ids[name]).get_conn() as connector:
             yield provider_source(name, connector)
 
+    def deliver(report) -> None:
+        recipients = finance_recipients()
+        if not recipients:
+            log.warning("settlement report not emailed: no finance address (RETAIL_SYNC_FINANCE_EMAILS); "
+                        "it is in %s", report.folder)
+            return
+        send_report(report, recipients)
+
     return SettlementFlow(settings, StateStore(), lambda: OdooHook(odoo_conn_id).get_conn(), provider, send_alert,
-                          run_id)
+                          run_id, deliver)
 
 
 def provider_source(name: str, connector):

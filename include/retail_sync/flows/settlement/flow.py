@@ -7,12 +7,12 @@ transactions were settled (for the missing-at-provider check of later runs) → 
 metrics. It knows nothing of Airflow.
 
 Booking and the report belong to `book.py` and `report.py`; `_book_and_report` is the one place this
-flow calls them.
+flow calls them. Bookings carry external ids per payout and transaction: a re-run or an overlapping
+backfill books nothing twice.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -27,9 +27,11 @@ import pyarrow.parquet as pq
 
 from retail_sync.alerts.messages import Alert
 from retail_sync.canonical.settlement import LINE_STATUSES
+from retail_sync.flows.settlement.book import BookingSettings, book_settlements
 from retail_sync.flows.settlement.extract import SettlementProvider, extract_window
 from retail_sync.flows.settlement.match import classify
 from retail_sync.flows.settlement.odoo_ledger import read_ledger
+from retail_sync.flows.settlement.report import SettlementReport, write_report
 from retail_sync.flows.settlement.settings import SettlementSettings
 from retail_sync.flows.settlement.validate import validate_window
 from retail_sync.flows.settlement.window import SettlementWindow
@@ -71,6 +73,7 @@ class SettlementFlow:
     connect_provider: ConnectProvider
     notify: Notify
     run_id: str
+    deliver_report: Callable[[SettlementReport], None] | None = None     # emails it to finance
 
     def run_dir(self, provider: str, window: SettlementWindow) -> Path:
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.run_id)
@@ -112,7 +115,8 @@ class SettlementFlow:
                 row["status"]: row["status_count"] for row in counts}
             outcome.booked, outcome.report = self._book_and_report(client, outcome, validated.payouts, classified,
                                                                    window)
-        self.store.record_metrics(self.settings.flow, self.run_id, {
+        booked = {f"booking_{k}": v for k, v in outcome.booked.items()}
+        self.store.record_metrics(self.settings.flow, self.run_id, {**booked,
             "payouts": outcome.payouts, "payouts_invalid": outcome.invalid_payouts,
             "payouts_duplicated": outcome.duplicate_payouts, "transactions": outcome.transactions,
             "odoo_read_calls": outcome.odoo_read_calls, "match_seconds": outcome.match_seconds,
@@ -126,22 +130,17 @@ class SettlementFlow:
 
     def _book_and_report(self, client: OdooClient, outcome: SettlementOutcome, payouts: pa.Table,
                          classified: pa.Table, window: SettlementWindow) -> tuple[dict, dict]:
-        """The one call site of booking (book.py) and the finance report (report.py)."""
-        booked: dict = {}
-        if not window.dry_run:
-            book = _optional("retail_sync.flows.settlement.book")
-            if book is None:
-                raise RuntimeError("settlement booking (retail_sync.flows.settlement.book) is not installed: "
-                                   "run with dry_run, or install it")
-            booked = _as_dict(book.book_settlement(client, payouts, classified, provider=outcome.provider,
-                                                   journal_code=self.settings.journal_code(outcome.provider)))
-        report = _optional("retail_sync.flows.settlement.report")
-        reported = {}
-        if report is not None:
-            reported = _as_dict(report.write_report(payouts, classified, Path(outcome.classified_path).parent,
-                                                    window=window.label(), provider=outcome.provider,
-                                                    dry_run=window.dry_run, run_id=self.run_id))
-        return booked, reported
+        """The one call site of booking (book.py) and the finance report (report.py). A dry run books
+        nothing; its report still says what a real run would book."""
+        booking = book_settlements(client, payouts, classified, BookingSettings(journals=self.settings.journals),
+                                   dry_run=window.dry_run)
+        report = write_report(f"{self.run_id} {outcome.provider} {window.label()}",
+                              Path(outcome.classified_path).parent / "report", payouts, classified, booking,
+                              window.dry_run)
+        if self.deliver_report is not None:
+            self.deliver_report(report)
+        return ({**booking.counts, "odoo_calls": booking.calls},
+                {"exceptions": len(report.exceptions), **{kind: str(path) for kind, path in report.files.items()}})
 
     def settled_before(self, provider: str) -> set[str]:
         folder = self.settings.history_root / provider
@@ -161,18 +160,3 @@ class SettlementFlow:
             temporary.replace(folder / f"{payout_id}.parquet")
 
 
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
-
-
-def _as_dict(value) -> dict:
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return value
-    return asdict(value) if hasattr(value, "__dataclass_fields__") else {"result": str(value)}
