@@ -16,11 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml sandbox/p
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# PostgreSQL server binaries for the tests' throwaway cluster (Debian's package; we run as root here).
+# PostgreSQL server binaries for the tests' throwaway cluster, and Chromium for the browser tests (Playwright
+# drives Debian's binary; it never downloads a browser). Debian's packages; we run as root here.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 		echo "installing PostgreSQL server binaries (apt-get)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@test -x /usr/bin/chromium || { \
+		echo "installing Chromium (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: venv
 	$(BIN)/ruff check .

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import catalog_load, catalog_validate, inventory_snapshot, odoo_sandbox, shopify_orders
+from . import catalog_load, catalog_validate, inventory_snapshot, odoo_sandbox, settlement_reconcile, shopify_orders
 
 BENCHMARKS = [odoo_sandbox.main, catalog_load.main, catalog_validate.main, shopify_orders.main,
-              inventory_snapshot.main]
+              inventory_snapshot.main, settlement_reconcile.main]
 
 if __name__ == "__main__":
     for bench in BENCHMARKS:

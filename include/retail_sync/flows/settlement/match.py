@@ -77,7 +77,7 @@ def _credit_notes(tx: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
                                                                                 "presentment_currency"]]
     pairs = refunds.merge(notes, on="sale_order_id")
     if len(pairs):
-        exponent = pairs["presentment_currency"].fillna(pairs["currency"]).map(_exponent)
+        exponent = _exponents(pairs["presentment_currency"].fillna(pairs["currency"]))
         off = (pairs["credit_total"] * 10.0 ** exponent).round() != pairs["presentment_minor"].abs()
         pairs = pairs.assign(_off=off).sort_values(["transaction_id", "_off", "credit_note_id"])
         pairs = pairs.drop_duplicates("transaction_id")
@@ -89,7 +89,7 @@ def _statuses(tx: pd.DataFrame) -> pd.DataFrame:
     kind = tx["type"]
     pres_currency = tx["presentment_currency"].fillna(tx["currency"])
     pres_minor = tx["presentment_minor"].fillna(tx["gross_minor"]).astype("int64")
-    exponent = pres_currency.map(_exponent).astype("int64")
+    exponent = _exponents(pres_currency).astype("int64")
     is_refund = kind == "refund"
     # What Odoo says the customer paid (or got back): the payment when there is one, else the document.
     document_total = np.where(is_refund, tx["credit_total"], tx["invoice_total"])
@@ -121,7 +121,7 @@ def _settled_off(tx: pd.DataFrame, pres_minor: pd.Series, pres_currency: pd.Seri
     """The settled amount is not the presentment amount at the transaction's rate (to one minor unit)."""
     rate = pd.to_numeric(tx["exchange_rate"], errors="coerce")
     same = pres_currency == tx["currency"]
-    converted = (pres_minor / 10.0 ** pres_currency.map(_exponent)) * rate * 10.0 ** tx["currency"].map(_exponent)
+    converted = (pres_minor / 10.0 ** _exponents(pres_currency)) * rate * 10.0 ** _exponents(tx["currency"])
     off_converted = ~same & rate.notna() & ((converted - tx["gross_minor"]).abs() > 1)
     off_same = same & tx["presentment_minor"].notna() & (tx["presentment_minor"] != tx["gross_minor"])
     return (off_converted | off_same) & tx["type"].isin(MATCHABLE)
@@ -163,7 +163,7 @@ def _missing_at_provider(ledger: OdooLedger, seen: set[str], days: int, provider
         return pd.DataFrame()
     currency = waiting["payment_currency_id"].map(ledger.currencies)
     sign = np.where(waiting["payment_type"] == "outbound", -1, 1)
-    minor = np.floor(waiting["payment_amount"].astype("float64") * 10.0 ** currency.map(_exponent) + CENTS) * sign
+    minor = np.floor(waiting["payment_amount"].astype("float64") * 10.0 ** _exponents(currency) + CENTS) * sign
     return pd.DataFrame({
         "provider": provider, "payout_id": None, "transaction_id": None,
         "type": np.where(sign < 0, "refund", "charge"), "gross_minor": minor.astype("int64"), "fee_minor": 0,
@@ -200,9 +200,15 @@ SCALES = pa.array([Decimal(1).scaleb(-e) for e in range(4)], pa.decimal128(5, 3)
 
 def _decimal(minor: pd.Series, currency: pd.Series) -> pa.Array:
     """Integer minor units → MONEY decimals, exactly (no float on the way)."""
-    exponent = pa.array(currency.map(_exponent, na_action="ignore").fillna(2).astype("int64"))
+    exponent = pa.array(_exponents(currency).astype("int64"))
     units = pc.cast(pa.array(minor, pa.int64(), from_pandas=True), pa.decimal128(19, 0))
     return pc.cast(pc.multiply(units, pc.take(SCALES, exponent)), CLASSIFIED_SCHEMA.field("gross").type)
+
+
+def _exponents(currencies: pd.Series) -> pd.Series:
+    """Each currency's minor-unit exponent (2 when unknown), looked up once per distinct code."""
+    known = {code: minor_unit_exponent(code) for code in currencies.dropna().unique()}
+    return currencies.map(known).fillna(2)
 
 
 def _exponent(currency) -> int:
