@@ -127,33 +127,37 @@ def _settled_off(tx: pd.DataFrame, pres_minor: pd.Series, pres_currency: pd.Seri
     return (off_converted | off_same) & tx["type"].isin(MATCHABLE)
 
 
-def _reasons(tx, pres_minor, pres_currency, odoo_amount, odoo_currency, has_payment, settled_off) -> list:
-    out = []
+def _reasons(tx, pres_minor, pres_currency, odoo_amount, odoo_currency, has_payment, settled_off) -> np.ndarray:
+    """Why each line is not matched, in a sentence; built per status over only the rows that have it."""
+    out = np.full(len(tx), None, dtype=object)
+    status = tx["status"].to_numpy()
     source = np.where(has_payment, "payment", np.where(tx["type"] == "refund", "credit note", "invoice"))
-    for i, status in enumerate(tx["status"].to_numpy()):
-        if status == "matched":
-            out.append(None)
-            continue
-        row = tx.iloc[i]
-        if status == "invalid_payout":
-            out.append(f"payout {row['payout_id']} failed validation: {row['payout_reason']}")
-        elif status == "missing_in_odoo":
-            if pd.isna(row["order_name"]):
-                out.append(f"{row['type']} {row['source']} has no order reference in its metadata")
-            elif pd.isna(row["sale_order_id"]):
-                out.append(f"{row['type']} {row['source']}: order {row['order_name']} of {row['order_channel']} "
-                           f"is not in Odoo")
-            else:
-                document = "credit note" if row["type"] == "refund" else "posted invoice"
-                out.append(f"order {row['order_name']} (sale.order {int(row['sale_order_id'])}) has no {document}")
-        elif status == "currency_mismatch":
-            out.append(f"{row['type']} in {pres_currency.iloc[i]}, Odoo {source[i]} in {odoo_currency.iloc[i]}")
-        elif settled_off.iloc[i] and not pd.isna(row["exchange_rate"]):
-            out.append(f"settled {_money(row['gross_minor'], row['currency'])} is not "
-                       f"{_money(pres_minor.iloc[i], pres_currency.iloc[i])} at rate {row['exchange_rate']}")
+    col = {name: tx[name].to_numpy(dtype=object) for name in (
+        "type", "source", "payout_id", "payout_reason", "order_name", "order_channel", "sale_order_id",
+        "gross_minor", "currency", "exchange_rate")}
+    pres_minor, pres_currency = pres_minor.to_numpy(), pres_currency.to_numpy(dtype=object)
+    odoo_currency, off = odoo_currency.to_numpy(dtype=object), settled_off.to_numpy()
+    for i in np.flatnonzero(status == "invalid_payout"):
+        out[i] = f"payout {col['payout_id'][i]} failed validation: {col['payout_reason'][i]}"
+    for i in np.flatnonzero(status == "missing_in_odoo"):
+        kind, name = col["type"][i], col["order_name"][i]
+        if pd.isna(name):
+            out[i] = f"{kind} {col['source'][i]} has no order reference in its metadata"
+        elif pd.isna(col["sale_order_id"][i]):
+            out[i] = f"{kind} {col['source'][i]}: order {name} of {col['order_channel'][i]} is not in Odoo"
         else:
-            out.append(f"{row['type']} {_money(abs(pres_minor.iloc[i]), pres_currency.iloc[i])}, Odoo {source[i]} "
-                       f"{Decimal(str(abs(odoo_amount[i]))).quantize(Decimal(1).scaleb(-_exponent(pres_currency.iloc[i])))}")
+            document = "credit note" if kind == "refund" else "posted invoice"
+            out[i] = f"order {name} (sale.order {int(col['sale_order_id'][i])}) has no {document}"
+    for i in np.flatnonzero(status == "currency_mismatch"):
+        out[i] = f"{col['type'][i]} in {pres_currency[i]}, Odoo {source[i]} in {odoo_currency[i]}"
+    for i in np.flatnonzero(status == "amount_mismatch"):
+        if off[i] and not pd.isna(col["exchange_rate"][i]):
+            out[i] = (f"settled {_money(col['gross_minor'][i], col['currency'][i])} is not "
+                      f"{_money(pres_minor[i], pres_currency[i])} at rate {col['exchange_rate'][i]}")
+        else:
+            places = Decimal(1).scaleb(-_exponent(pres_currency[i]))
+            out[i] = (f"{col['type'][i]} {_money(abs(pres_minor[i]), pres_currency[i])}, Odoo {source[i]} "
+                      f"{Decimal(str(abs(odoo_amount[i]))).quantize(places)}")
     return out
 
 
