@@ -34,16 +34,18 @@ CENTS = np.float64(0.5)          # Odoo's floats rounded to the nearest minor un
 def classify(transactions: pa.Table, payouts: pa.Table, ledger: OdooLedger, settled_before: set[str] | None = None,
              missing_after_days: int = 7, provider: str = "stripe") -> pa.Table:
     """The window's lines classified, then Odoo's payments missing at the provider appended."""
-    tx = transactions.to_pandas()
+    # The order's channel is the first part of its key (`shopify-eu:order:5100…`); split in Arrow, not per row.
+    channel = pc.list_element(pc.split_pattern(transactions.column("order_ref"), ":", max_splits=1), 0)
+    tx = transactions.append_column("order_channel", channel).to_pandas()
     lines = _match(tx, payouts.to_pandas(), ledger)
-    seen = set(tx["source"].dropna()) | set(settled_before or ())
+    seen = pa.concat_arrays([transactions.column("source").drop_null().combine_chunks(),
+                             pa.array(sorted(settled_before or ()), pa.string())])
     missing = _missing_at_provider(ledger, seen, missing_after_days, provider)
     return _to_arrow(pd.concat([lines, missing], ignore_index=True) if len(missing) else lines)
 
 
 def _match(tx: pd.DataFrame, payouts: pd.DataFrame, ledger: OdooLedger) -> pd.DataFrame:
     currency = ledger.currencies
-    tx["order_channel"] = tx["order_ref"].str.split(":", n=1).str[0]
     orders = ledger.orders.sort_values("sale_order_id").drop_duplicates(["origin", "client_order_ref"])
     tx = tx.merge(orders[["sale_order_id", "origin", "client_order_ref"]], how="left",
                   left_on=["order_channel", "order_name"], right_on=["origin", "client_order_ref"])
@@ -161,8 +163,12 @@ def _reasons(tx, pres_minor, pres_currency, odoo_amount, odoo_currency, has_paym
     return out
 
 
-def _missing_at_provider(ledger: OdooLedger, seen: set[str], days: int, provider: str) -> pd.DataFrame:
-    waiting = ledger.awaiting[~ledger.awaiting["memo"].isin(seen)]
+def _missing_at_provider(ledger: OdooLedger, seen: pa.Array, days: int, provider: str) -> pd.DataFrame:
+    if not len(ledger.awaiting):
+        return pd.DataFrame()
+    memos = pa.array(ledger.awaiting["memo"].astype(object), pa.string(), from_pandas=True)
+    settled = pc.fill_null(pc.is_in(memos, value_set=seen), False).to_numpy(zero_copy_only=False)
+    waiting = ledger.awaiting[~settled]
     if not len(waiting):
         return pd.DataFrame()
     currency = waiting["payment_currency_id"].map(ledger.currencies)
