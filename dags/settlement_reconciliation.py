@@ -49,7 +49,7 @@ def settlement_reconciliation():
     anything runs. Bookings carry external ids: a period booked twice is booked once.
     """
 
-    @task(retries=0)
+    @task
     def check_params(params=None, data_interval_start=None, data_interval_end=None) -> dict:
         from retail_sync.airflow.tasks import settlement
 
