@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-image lint bench sandbox up down system-deps clean
+.PHONY: venv demo test test-image test-browser lint bench sandbox up down system-deps clean
 
 venv: $(STAMP)
 
@@ -16,11 +16,15 @@ $(STAMP): requirements.txt requirements-dev.txt include/pyproject.toml sandbox/p
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# PostgreSQL server binaries for the tests' throwaway cluster (Debian's package; we run as root here).
+# PostgreSQL server binaries for the tests' throwaway cluster, and Chromium for the browser tests (Playwright
+# drives Debian's binary; it never downloads a browser). Debian's packages; we run as root here.
 system-deps:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 		echo "installing PostgreSQL server binaries (apt-get)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@test -x /usr/bin/chromium || { \
+		echo "installing Chromium (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: venv
 	$(BIN)/ruff check .
@@ -34,6 +38,11 @@ test: venv lint system-deps
 # `make test` for its length; run it whenever the Dockerfile, requirements.txt or the compose file change.
 test-image: venv system-deps
 	$(BIN)/python -m pytest -q -m production_image tests/integration/test_production_image_env.py
+
+# Finance's trigger form in headless Chromium against `airflow standalone` (5–8 min); it also refreshes the README's
+# screenshots in docs/images/. Kept out of `make test` for its length.
+test-browser: venv system-deps
+	$(BIN)/python -m pytest -q -m browser tests/e2e
 
 bench: venv
 	$(BIN)/python -m bench.run_all

@@ -42,6 +42,10 @@ BALANCE_TRANSACTION_SCHEMA = pa.schema([
     pa.field("source", pa.string()),                          # ch_/re_/dp_/po_ id
     pa.field("charge", pa.string()),                          # the charge a refund or dispute belongs to
     pa.field("order_reference", pa.string()),                 # metadata[order_id] of the charge, if any
+    pa.field("order_name", pa.string()),                      # metadata[order_name]: Odoo's client_order_ref
+    pa.field("presentment_amount_minor", pa.int64()),         # what the customer paid, in the charge's currency
+    pa.field("presentment_currency", pa.string()),
+    pa.field("exchange_rate", pa.string()),                   # Stripe's rate presentment -> settlement, as text
     pa.field("description", pa.string()),
     pa.field("created_at", UTC_TS, nullable=False),
     pa.field("available_on", UTC_TS),

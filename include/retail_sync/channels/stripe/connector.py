@@ -82,6 +82,10 @@ class StripeConnector(StreamSource, HttpConnector):
         rows = [balance_row(self.config.channel, bt, payout_id) for bt in self.list_all("/balance_transactions", params)]
         return pa.Table.from_pylist(rows, schema=BALANCE_TRANSACTION_SCHEMA)
 
+    def charge(self, charge_id: str) -> dict:
+        """One charge by id (a dispute's order is in its charge's metadata)."""
+        return self.http.request("GET", f"/charges/{charge_id}").json()
+
     def charges(self, since: datetime | None = None) -> Iterator[dict]:
         params = {"created[gte]": int(since.timestamp())} if since else {}
         yield from self.list_all("/charges", params)
