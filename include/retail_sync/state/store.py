@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,8 +39,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
+    """What the ledger holds of one record (a named tuple: a first load makes one per row it wrote)."""
+
     key: str
     model: str
     odoo_id: int
@@ -120,7 +122,7 @@ class StateStore:
         SQLAlchemy's per-row, per-parameter processing of an executemany cost more than the upsert itself."""
         loaded_at = self._stored_timestamp(utcnow())  # one time for the batch: loaded by one call of the caller
         # One statement may not upsert a key twice (PostgreSQL refuses it): keep each key's last entry.
-        rows = list({e.key: (e.key, e.model, e.odoo_id, e.digest, loaded_at, run_id) for e in entries}.values())
+        rows = list({e[0]: (*e, loaded_at, run_id) for e in entries}.values())
         with self.engine.begin() as conn:
             for start in range(0, len(rows), LEDGER_CHUNK):
                 chunk = rows[start:start + LEDGER_CHUNK]

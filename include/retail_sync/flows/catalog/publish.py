@@ -44,7 +44,7 @@ class PublishResult:
 class CatalogPublisher:
     def __init__(self, client: OdooClient, store: StateStore, settings: CatalogSettings, run_id: str):
         self.client, self.store, self.settings, self.run_id = client, store, settings, run_id
-        self.binder = Binder(client, settings.chunk_size)
+        self.binder = Binder(client, settings.read_chunk_size)
         self.failed: dict[str, str] = {}          # SKU key -> error
         self.template_ids: dict[str, int] = {}    # parent key -> product.template id
         self.variant_ids: dict[str, int] = {}     # SKU key -> product.product id
@@ -58,7 +58,8 @@ class CatalogPublisher:
         result = PublishResult(rows=len(plan.keys))
         templates, sku_digests, template_digests = plan.templates, plan.sku_digests, plan.template_digests
         ledger = self.store.ledger([*sku_digests, *template_digests])
-        changed_skus = {k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
+        changed_skus = set(sku_digests) if not ledger else {   # nothing in the ledger: a first load writes all
+            k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
         changed_parents = {parent for key, parent in zip(plan.keys, plan.parent_of) if key in changed_skus} | {
             parent for parent in templates
             if ledger.get(template_key(parent)) is None
@@ -143,7 +144,7 @@ class CatalogPublisher:
         skus = [all_skus[i] for i in live]
         barcodes = [all_barcodes[i] for i in live]
         ours = self.bound_variants = self.binder.resolve("product.product", keys)
-        step = self.settings.chunk_size
+        step = self.settings.read_chunk_size
         holders: list[dict] = []
         for start in range(0, len(keys), step):
             holders += self.client.call("product.product", "search_read",
@@ -206,9 +207,10 @@ class CatalogPublisher:
     def _load_templates(self, rows: PlanRows, templates, parents) -> dict[str, int]:
         refused = self._failed_parents(rows)
         keys = rows.keys
-        records = [mapper.template_record(parent, templates[parent], self.settings.tax_classes, self.client.version)
-                   for parent in parents
-                   if parent not in refused or not all(keys[i] in self.failed for i in rows.of_parent[parent])]
+        records = mapper.template_records(
+            [parent for parent in parents
+             if parent not in refused or not all(keys[i] in self.failed for i in rows.of_parent[parent])],
+            templates, self.settings.tax_classes, self.client.version)
         outcome = load_records(self.client, "product.template", records, self.settings.chunk_size)
         by_parent = {template_key(parent): parent for parent in parents}
         self._fail_groups(rows, {by_parent[k]: error for k, error in outcome.failed.items()})
@@ -232,12 +234,13 @@ class CatalogPublisher:
         by_template = {self.template_ids[p]: p for p in with_attributes}
         existing = defaultdict(dict)
         ids = list(by_template)
-        for start in range(0, len(ids), self.settings.chunk_size):
+        step = self.settings.read_chunk_size
+        for start in range(0, len(ids), step):
             for line in self.client.call("product.template.attribute.line", "search_read",
-                                         [["product_tmpl_id", "in", ids[start:start + self.settings.chunk_size]]],
+                                         [["product_tmpl_id", "in", ids[start:start + step]]],
                                          ["product_tmpl_id", "attribute_id", "value_ids"], load=None):
                 existing[line["product_tmpl_id"]][line["attribute_id"]] = line
-        creates, line_parent, failed = [], {}, {}
+        lines, failed = [], {}
         for template_id, parent in by_template.items():
             # A parent none of whose SKUs was refused wants what its template lists: every value of its rows.
             wanted = self._wanted_attributes(rows, parent) if parent in refused else templates[parent]["attributes"]
@@ -249,8 +252,7 @@ class CatalogPublisher:
                     continue
                 line = existing[template_id].get(attribute_id)
                 if line is None:
-                    creates.append(mapper.attribute_line_record(parent, name, values))
-                    line_parent[creates[-1][0]] = parent
+                    lines.append((parent, name, values))
                 elif not set(value_ids) <= set(line["value_ids"]):
                     # Values are only added: a value missing from one file does not delete variants.
                     try:
@@ -260,6 +262,8 @@ class CatalogPublisher:
                         if exc.retryable:
                             raise
                         failed[parent] = exc.message
+        creates = mapper.attribute_line_records(lines)
+        line_parent = {key: parent for (key, _values), (parent, _name, _values) in zip(creates, lines)}
         outcome = load_records(self.client, "product.template.attribute.line", creates, self.settings.chunk_size)
         failed.update((line_parent[key], error) for key, error in outcome.failed.items())
         return failed
@@ -269,8 +273,9 @@ class CatalogPublisher:
         ids = list(by_template)
         ptav_value: dict[int, int] = {}
         variants = []
-        for start in range(0, len(ids), self.settings.chunk_size):
-            chunk = ids[start:start + self.settings.chunk_size]
+        step = self.settings.read_chunk_size
+        for start in range(0, len(ids), step):
+            chunk = ids[start:start + step]
             for ptav in self.client.call("product.template.attribute.value", "search_read",
                                          [["product_tmpl_id", "in", chunk]], ["product_attribute_value_id"],
                                          load=None, context={"active_test": False}):

@@ -9,6 +9,7 @@ Everything is addressed by external id (`binder.xmlid`), so a record written twi
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,7 +23,7 @@ from retail_sync.canonical.keys import (
     promo_key,
     template_key,
 )
-from retail_sync.odoo.binder import xmlid
+from retail_sync.odoo.binder import xmlid, xmlid_names, xmlids
 from retail_sync.odoo.mappers.values import load_datetime, load_value
 
 Record = tuple[str, dict[str, str]]     # (record key, {load() column: text})
@@ -57,9 +58,23 @@ def template_record(parent_key: str, template: dict, tax_classes: dict[str, str]
     key = template_key(parent_key)
     return key, {
         "id": xmlid(key), "name": template["name"], "description_sale": load_value(template["description"]),
-        "categ_id/id": xmlid(category_keys(template["category"])[-1]), "list_price": template["list_price"],
+        "categ_id/id": _category_xmlid(template["category"]), "list_price": template["list_price"],
         "taxes_id/id": tax_classes.get(template["tax_class"], ""), "sale_ok": "1",
         "active": load_value(template["active"]), **storable_product_fields(version)}
+
+
+def template_records(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
+                     version: int) -> list[Record]:
+    """`template_record` of each parent, the names of their external ids made together first (a first load
+    writes every template)."""
+    xmlid_names([template_key(parent) for parent in parent_keys])
+    return [template_record(parent, templates[parent], tax_classes, version) for parent in parent_keys]
+
+
+@lru_cache(maxsize=4096)
+def _category_xmlid(path: str) -> str:
+    """The external id of a category path's last level (a feed has a few paths, its templates many)."""
+    return xmlid(category_keys(path)[-1])
 
 
 VARIANT_COLUMNS = ["id", "default_code", "barcode", "standard_price", "weight", "active"]
@@ -69,7 +84,7 @@ def variant_rows(products: pa.Table) -> list[Row]:
     """Each SKU's variant fields (VARIANT_COLUMNS), made column by column from the canonical products' Arrow
     columns: the texts `load_value` gives each value, without a dict or a call per field of each row."""
     keys = products.column("key").to_pylist()
-    columns = [[xmlid(key) for key in keys], products.column("sku").to_pylist(), _texts(products.column("barcode")),
+    columns = [xmlids(keys), products.column("sku").to_pylist(), _texts(products.column("barcode")),
                _texts(products.column("cost")), [load_value(w) for w in products.column("weight").to_pylist()],
                pc.fill_null(pc.if_else(products.column("active"), "1", "0"), "").to_pylist()]
     return list(zip(keys, zip(*columns)))
@@ -120,5 +135,17 @@ def attribute_line_record(parent_key: str, name: str, values: list[str]) -> Reco
     updated, not created again (a second line would multiply the template's variants)."""
     key = attribute_line_key(parent_key, name)
     return key, {"id": xmlid(key), "product_tmpl_id/id": xmlid(template_key(parent_key)),
-                 "attribute_id/id": xmlid(attribute_key(name)),
-                 "value_ids/id": ",".join(xmlid(attribute_value_key(name, v)) for v in values)}
+                 "attribute_id/id": xmlid(attribute_key(name)), "value_ids/id": _value_xmlids(name, tuple(values))}
+
+
+def attribute_line_records(lines: Sequence[tuple[str, str, list[str]]]) -> list[Record]:
+    """`attribute_line_record` of each (parent key, attribute name, values), the names of the lines' external
+    ids made together first (a first load writes a line per attribute of every template)."""
+    xmlid_names([attribute_line_key(parent, name) for parent, name, _values in lines])
+    return [attribute_line_record(parent, name, values) for parent, name, values in lines]
+
+
+@lru_cache(maxsize=4096)
+def _value_xmlids(name: str, values: tuple[str, ...]) -> str:
+    """The external ids of an attribute's values, comma-separated (templates share a few value lists)."""
+    return ",".join(xmlid(attribute_value_key(name, v)) for v in values)
