@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -109,10 +110,14 @@ class StateStore:
         keys = list(keys)
         found: dict[str, LedgerEntry] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(keys), LEDGER_CHUNK):
-                chunk = tuple(keys[start:start + LEDGER_CHUNK])
-                rows = conn.exec_driver_sql(self._ledger_lookup_sql(len(chunk)), chunk)
-                found.update((key, LedgerEntry(key, model, odoo_id, digest)) for key, model, odoo_id, digest in rows)
+            cursor = conn.connection.dbapi_connection.cursor()   # the driver's own rows: no Row object per entry
+            try:
+                for start in range(0, len(keys), LEDGER_CHUNK):
+                    chunk = tuple(keys[start:start + LEDGER_CHUNK])
+                    cursor.execute(self._ledger_lookup_sql(len(chunk)), chunk)
+                    found.update((row[0], LedgerEntry(*row)) for row in cursor.fetchall())
+            finally:
+                cursor.close()
         return found
 
     def record_loaded(self, entries: Iterable[LedgerEntry], run_id: str | None = None) -> int:
@@ -126,8 +131,7 @@ class StateStore:
         with self.engine.begin() as conn:
             for start in range(0, len(rows), LEDGER_CHUNK):
                 chunk = rows[start:start + LEDGER_CHUNK]
-                conn.exec_driver_sql(self._ledger_upsert_sql(len(chunk)),
-                                     tuple(value for row in chunk for value in row))
+                conn.exec_driver_sql(self._ledger_upsert_sql(len(chunk)), tuple(chain.from_iterable(chunk)))
         return len(rows)
 
     def _placeholders(self, count: int) -> str:
