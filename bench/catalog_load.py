@@ -2,6 +2,9 @@
 re-run with 1% of prices changed; against a naive loader (one search + one create/write per SKU).
 
 The sandbox runs in its own process, so `client_cpu_us_per_row` is the pipeline's own cost.
+`first_load_margin` is the client CPU of a first load at two feed sizes against a sandbox without added latency
+(median of BENCH_MARGIN_REPEATS fresh sandboxes each): the cost per row at the margin, (cpu(large) - cpu(small)) /
+(large - small), and the fixed cost it leaves (`python -m bench.catalog_load --margin` runs only that part).
 The naive baseline runs on a sample (BASELINE_SKUS) to keep `make bench` short; its rates are per row.
 Both talk to a sandbox that adds BENCH_ODOO_LATENCY_MS (default 20 ms) to every call, the request cost
 of a hosted Odoo that a loopback server does not have.
@@ -12,6 +15,8 @@ from __future__ import annotations
 import json
 import os
 import resource
+import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +39,8 @@ SKUS = int(os.environ.get("BENCH_SKUS", "50000"))
 # Per-call cost of a hosted Odoo (network round trip + request setup) that the loopback sandbox lacks;
 # set 0 to measure the bare sandbox. Applied to the pipeline and the baseline alike.
 LATENCY_MS = float(os.environ.get("BENCH_ODOO_LATENCY_MS", "20"))
+MARGIN_SKUS = tuple(int(n) for n in os.environ.get("BENCH_MARGIN_SKUS", "500,4000").split(","))
+MARGIN_REPEATS = int(os.environ.get("BENCH_MARGIN_REPEATS", "3"))
 BASELINE_SKUS = int(os.environ.get("BENCH_BASELINE_SKUS", "5000"))
 # Seconds a call may take: a first load's attribute-line chunk keeps a slow (loaded) sandbox busy for minutes.
 TIMEOUT_S = float(os.environ.get("BENCH_ODOO_TIMEOUT_S", "600"))
@@ -78,6 +85,40 @@ def pipeline(workdir: Path, rows: list[dict]) -> dict:
     return figures
 
 
+def first_load_cpu(workdir: Path, rows: list[dict]) -> float:
+    """Client CPU seconds of one first load (publish only) into a fresh sandbox without added latency."""
+    with SandboxProcess("odoo", "--version", "18", "--seed", "demo", "--faults", json.dumps({"latency_ms": 0}),
+                        env=ENV) as server:
+        client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY, timeout=TIMEOUT_S))
+        store = StateStore(f"sqlite:///{workdir}/state.sqlite")
+        settings = CatalogSettings(staging_root=workdir / "staging")
+        uri = str(write_catalog_csv(workdir / "first.csv", rows))
+        validated = validate_feed(read_feed(uri), workdir / "first", settings, store, "first", lambda alert: None)
+        result, _wall, cpu = measured(publish_catalog, validated.good_path, client, store, settings, "first")
+        client.close()
+        if result.loaded != len(rows):
+            raise RuntimeError(f"first load of {len(rows)} SKUs loaded {result.loaded}: {result.failures}")
+    return cpu
+
+
+def first_load_margin(sizes: tuple[int, ...] = MARGIN_SKUS, repeats: int = MARGIN_REPEATS) -> dict:
+    """Median client CPU of a first load at each size, and the cost per row at the margin between the
+    smallest and the largest (what a row adds, whatever a publish costs once)."""
+    medians = {}
+    for size in sizes:
+        rows = catalog_rows(size, seed=42)
+        runs = []
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(first_load_cpu(Path(tmp), rows))
+        medians[size] = statistics.median(runs)
+    small, large = min(sizes), max(sizes)
+    per_row = (medians[large] - medians[small]) / (large - small)
+    return {"cpu_s_median": {str(n): round(s, 3) for n, s in medians.items()}, "repeats": repeats,
+            "cpu_us_per_row_at_margin": round(per_row * 1e6, 1),
+            "fixed_cpu_s": round(medians[small] - per_row * small, 3)}
+
+
 def naive(rows: list[dict]) -> dict:
     """What a first integration usually does: per SKU, search by reference, then create or write."""
     with SandboxProcess("odoo", "--version", "18", "--seed", "demo", "--faults",
@@ -104,6 +145,9 @@ def naive(rows: list[dict]) -> dict:
 
 
 def main() -> None:
+    if "--margin" in sys.argv[1:]:
+        print(json.dumps({"bench": "catalog_first_load_margin", **first_load_margin()}))
+        return
     rows = catalog_rows(SKUS, seed=42)
     with tempfile.TemporaryDirectory() as tmp:
         figures = pipeline(Path(tmp), rows)
@@ -114,6 +158,7 @@ def main() -> None:
         "first_load_calls_per_row": round(first["rpc_calls"] / SKUS, 4),
         "calls_ratio_naive_vs_pipeline": round(baseline["rpc_calls_per_row"] / (first["rpc_calls"] / SKUS), 1),
         "speed_ratio_pipeline_vs_naive": round(first["rows_per_s"] / baseline["rows_per_s"], 1),
+        "first_load_margin": first_load_margin(),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(result))

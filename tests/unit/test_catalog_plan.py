@@ -76,17 +76,25 @@ def test_digests_hash_the_row_wise_text(tmp_path):
     assert {k for k in other if other[k] != plan.sku_digests[k]} == {product_key("TEE-S"), product_key("MUG")}
 
 
-def test_rows_are_built_only_for_the_parents_written(tmp_path):
+def test_rows_are_taken_only_for_the_parents_written(tmp_path):
     table = written(tmp_path, ROWS)
     plan = CatalogPlan(table)
     expected = [{**row, "attribute_map": json.loads(row["attributes"])} for row in table.to_pylist()]
-    assert plan.groups({"MUG"}) == {"MUG": [r for r in expected if r["parent_key"] == "MUG"]}
-    everything = plan.groups({"MUG", "TEE"})
-    assert everything == {"TEE": [r for r in expected if r["parent_key"] == "TEE"],
-                          "MUG": [r for r in expected if r["parent_key"] == "MUG"]}
-    everything["TEE"][0]["attribute_map"]["Size"] = "XL"     # each row owns its parsed attributes
-    assert plan.groups({"TEE"})["TEE"][0]["attribute_map"]["Size"] == "M"
-    assert plan.groups(set()) == {}
+    mug = plan.rows({"MUG"})
+    assert len(mug) == 1 and dict(mug.of_parent) == {"MUG": range(0, 1)}
+    assert [mug.as_dict(i) for i in range(len(mug))] == [r for r in expected if r["parent_key"] == "MUG"]
+    # Parents in key order, each parent's rows in file order: the order a publish writes them in.
+    everything = plan.rows({"MUG", "TEE"})
+    assert list(everything.of_parent) == ["MUG", "TEE"]
+    assert [everything.as_dict(i) for i in range(len(everything))] == (
+        [r for r in expected if r["parent_key"] == "MUG"] + [r for r in expected if r["parent_key"] == "TEE"])
+    assert everything.keys == [r["key"] for r in everything.table.to_pylist()]
+    assert everything.column("list_price") == [Decimal("12345678901234.5678"), Decimal("21.9"), Decimal("19.9"),
+                                               Decimal("19.9")]
+    first = everything.as_dict(1)
+    first["attribute_map"]["Size"] = "XL"     # each dict owns its parsed attributes
+    assert everything.as_dict(1)["attribute_map"]["Size"] == "M"
+    assert len(plan.rows(set())) == 0
 
 
 def test_an_empty_file_plans_nothing(tmp_path):

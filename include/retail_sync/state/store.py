@@ -11,7 +11,9 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,8 +40,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
+    """What the ledger holds of one record (a named tuple: a first load makes one per row it wrote)."""
+
     key: str
     model: str
     odoo_id: int
@@ -105,30 +108,52 @@ class StateStore:
     # ---------------------------------------------------------------- sync ledger
     def ledger(self, keys: Iterable[str]) -> dict[str, LedgerEntry]:
         keys = list(keys)
-        table = schema.sync_ledger
         found: dict[str, LedgerEntry] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(keys), LEDGER_CHUNK):
-                chunk = keys[start:start + LEDGER_CHUNK]
-                rows = conn.execute(sa.select(table.c.key, table.c.model, table.c.odoo_id, table.c.digest)
-                                    .where(table.c.key.in_(chunk)))
-                found.update((r.key, LedgerEntry(r.key, r.model, r.odoo_id, r.digest)) for r in rows)
+            cursor = conn.connection.dbapi_connection.cursor()   # the driver's own rows: no Row object per entry
+            try:
+                for start in range(0, len(keys), LEDGER_CHUNK):
+                    chunk = tuple(keys[start:start + LEDGER_CHUNK])
+                    cursor.execute(self._ledger_lookup_sql(len(chunk)), chunk)
+                    found.update((row[0], LedgerEntry(*row)) for row in cursor.fetchall())
+            finally:
+                cursor.close()
         return found
 
     def record_loaded(self, entries: Iterable[LedgerEntry], run_id: str | None = None) -> int:
-        loaded_at = utcnow()  # one time for the batch: its rows were loaded by one call of the caller
-        rows = [{"key": e.key, "model": e.model, "odoo_id": e.odoo_id, "digest": e.digest,
-                 "loaded_at": loaded_at, "run_id": run_id} for e in entries]
-        if not rows:
-            return 0
-        stmt = self._insert(schema.sync_ledger)
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
-            "model": stmt.excluded.model, "odoo_id": stmt.excluded.odoo_id, "digest": stmt.excluded.digest,
-            "loaded_at": stmt.excluded.loaded_at, "run_id": stmt.excluded.run_id})
+        """Upsert the entries (the last one of a key wins), a chunk of rows per statement.
+
+        A first load records every row it wrote, so this runs as plain driver SQL with a flat parameter list:
+        SQLAlchemy's per-row, per-parameter processing of an executemany cost more than the upsert itself."""
+        loaded_at = self._stored_timestamp(utcnow())  # one time for the batch: loaded by one call of the caller
+        # One statement may not upsert a key twice (PostgreSQL refuses it): keep each key's last entry.
+        rows = list({e[0]: (*e, loaded_at, run_id) for e in entries}.values())
         with self.engine.begin() as conn:
             for start in range(0, len(rows), LEDGER_CHUNK):
-                conn.execute(stmt, rows[start:start + LEDGER_CHUNK])
+                chunk = rows[start:start + LEDGER_CHUNK]
+                conn.exec_driver_sql(self._ledger_upsert_sql(len(chunk)), tuple(chain.from_iterable(chunk)))
         return len(rows)
+
+    def _placeholders(self, count: int) -> str:
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"   # SQLite | psycopg2
+        return ", ".join([mark] * count)
+
+    def _ledger_lookup_sql(self, count: int) -> str:
+        return (f"SELECT key, model, odoo_id, digest FROM {schema.sync_ledger.name} "
+                f"WHERE key IN ({self._placeholders(count)})")
+
+    def _ledger_upsert_sql(self, count: int) -> str:
+        row = f"({self._placeholders(6)})"
+        return (f"INSERT INTO {schema.sync_ledger.name} (key, model, odoo_id, digest, loaded_at, run_id) "
+                f"VALUES {', '.join([row] * count)} ON CONFLICT (key) DO UPDATE SET model = excluded.model, "
+                "odoo_id = excluded.odoo_id, digest = excluded.digest, loaded_at = excluded.loaded_at, "
+                "run_id = excluded.run_id")
+
+    def _stored_timestamp(self, value: dt.datetime):
+        """A timestamp as SQLAlchemy's DateTime column would hand it to the driver (SQLite: its text)."""
+        kind = schema.sync_ledger.c.loaded_at.type
+        process = kind.dialect_impl(self.engine.dialect).bind_processor(self.engine.dialect)
+        return process(value) if process else value
 
     # ---------------------------------------------------------------- watermarks
     def watermark(self, flow: str, channel: str) -> str | None:
@@ -179,19 +204,25 @@ class StateStore:
         """Close the open dead letters of keys that have since loaded (or were replayed).
 
         `before`: only letters last written before then — when the caller started its writes. A letter another
-        run wrote meanwhile records that run's own failure, which this run's load did not resolve."""
-        keys = list(keys)
-        if not keys:
-            return 0
+        run wrote meanwhile records that run's own failure, which this run's load did not resolve.
+
+        The open letters of the flow are looked up first (one statement; a run usually loads far more keys than
+        are open), and only those of `keys` are updated, with the same conditions checked again."""
         table = schema.dead_letters
+        conditions = [table.c.flow == flow, table.c.status == "open"]
+        if before is not None:
+            conditions.append(table.c.last_seen < before)
+        with self.engine.connect() as conn:
+            open_letters = conn.execute(sa.select(table.c.id, table.c.key).where(*conditions)).all()
+        if not open_letters:
+            return 0
+        keys = keys if isinstance(keys, (set, frozenset, dict)) else set(keys)
+        ids = [letter_id for letter_id, key in open_letters if key in keys]
         changed = 0
         with self.engine.begin() as conn:
-            for start in range(0, len(keys), LEDGER_CHUNK):
-                query = sa.update(table).where(table.c.flow == flow, table.c.key.in_(keys[start:start + LEDGER_CHUNK]),
-                                               table.c.status == "open")
-                if before is not None:
-                    query = query.where(table.c.last_seen < before)
-                result = conn.execute(query.values(status=status, last_seen=utcnow()))
+            for start in range(0, len(ids), LEDGER_CHUNK):
+                result = conn.execute(sa.update(table).where(table.c.id.in_(ids[start:start + LEDGER_CHUNK]),
+                                                             *conditions).values(status=status, last_seen=utcnow()))
                 changed += result.rowcount
         return changed
 

@@ -1,8 +1,8 @@
 """What a publish has to write, worked out from the validated file's Arrow columns.
 
 Each parent's template values and every SKU's and template's ledger digest are computed column by
-column; Python row dicts are built only for the parents that are written, so an unchanged re-run
-builds none. The digest texts are exactly those of `canonical.product.digest` over the SKU's loadable
+column; the rows to write (`PlanRows`) are taken only for the parents that are written, so an unchanged
+re-run takes none, and they stay columns: Odoo's rows are built from them directly. The digest texts are exactly those of `canonical.product.digest` over the SKU's loadable
 fields (the sync ledger keeps digests across releases: a different text would rewrite every SKU once).
 """
 
@@ -70,17 +70,50 @@ class CatalogPlan:
         texts = pc.binary_join_element_wise(*pieces, "\x1fbase_price=", base, "")
         return [hashlib.sha256(text).hexdigest() for text in texts.cast(pa.binary()).to_pylist()]
 
-    def groups(self, parents: set[str]) -> dict[str, list[dict]]:
-        """Row dicts (the table's columns plus the parsed `attribute_map`) of the given parents only."""
-        indices = [i for parent in self.rows_of if parent in parents for i in self.rows_of[parent]]
-        table = self.table if len(indices) == self.table.num_rows else self.table.take(pa.array(indices, pa.int64()))
-        columns = {name: _python_values(table.column(name)) for name in table.column_names}
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for values in zip(*columns.values()):
-            row = dict(zip(columns, values))
-            row["attribute_map"] = dict(self._attribute_maps[row["attributes"]])  # parsed once per distinct text
-            groups[row["parent_key"]].append(row)
-        return groups
+    def rows(self, parents: set[str]) -> PlanRows:
+        """The rows of the given parents only, parents in key order and each parent's rows in file order (the
+        order a publish writes them in)."""
+        order = sorted(parents)
+        indices = [i for parent in order for i in self.rows_of[parent]]
+        table = self.table if indices == list(range(self.table.num_rows)) else self.table.take(
+            pa.array(indices, pa.int64()))
+        of_parent, start = {}, 0
+        for parent in order:
+            count = len(self.rows_of[parent])
+            of_parent[parent] = range(start, start + count)
+            start += count
+        return PlanRows(table, of_parent, self._attribute_maps)
+
+
+class PlanRows:
+    """The rows a publish writes, column by column: Python lists indexed alike (row i of `table`), each made
+    once from its Arrow column when first used. No dict per row: a first load writes every row of the file,
+    and a dict per row (and a lookup per field) cost more client CPU than the rest of the mapping."""
+
+    def __init__(self, table: pa.Table, of_parent: dict[str, range], attribute_maps: dict[str, dict]):
+        self.table = table
+        self.of_parent = of_parent                     # parent key -> its row numbers
+        self.attribute_maps = attribute_maps           # attribute text -> parsed map, shared: read, never change
+        self._columns: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def column(self, name: str) -> list:
+        if name not in self._columns:
+            self._columns[name] = _python_values(self.table.column(name))
+        return self._columns[name]
+
+    @property
+    def keys(self) -> list[str]:
+        return self.column("key")
+
+    def as_dict(self, index: int) -> dict:
+        """One row as a dict (the table's columns plus its parsed `attribute_map`): for the few rows that
+        become dead letters."""
+        row = {name: self.column(name)[index] for name in self.table.column_names}
+        row["attribute_map"] = dict(self.attribute_maps[row["attributes"]])
+        return row
 
 
 def _python_values(column: pa.ChunkedArray) -> list:

@@ -14,12 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retail_sync.canonical.keys import attribute_key, attribute_value_key, category_keys, template_key
-from retail_sync.flows.catalog.plan import CatalogPlan
+from retail_sync.flows.catalog.plan import CatalogPlan, PlanRows
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.binder import Binder
 from retail_sync.odoo.client import OdooClient
@@ -44,7 +44,7 @@ class PublishResult:
 class CatalogPublisher:
     def __init__(self, client: OdooClient, store: StateStore, settings: CatalogSettings, run_id: str):
         self.client, self.store, self.settings, self.run_id = client, store, settings, run_id
-        self.binder = Binder(client, settings.chunk_size)
+        self.binder = Binder(client, settings.read_chunk_size)
         self.failed: dict[str, str] = {}          # SKU key -> error
         self.template_ids: dict[str, int] = {}    # parent key -> product.template id
         self.variant_ids: dict[str, int] = {}     # SKU key -> product.product id
@@ -58,26 +58,29 @@ class CatalogPublisher:
         result = PublishResult(rows=len(plan.keys))
         templates, sku_digests, template_digests = plan.templates, plan.sku_digests, plan.template_digests
         ledger = self.store.ledger([*sku_digests, *template_digests])
-        changed_skus = {k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
+        changed_skus = set(sku_digests) if not ledger else {   # nothing in the ledger: a first load writes all
+            k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
         changed_parents = {parent for key, parent in zip(plan.keys, plan.parent_of) if key in changed_skus} | {
             parent for parent in templates
             if ledger.get(template_key(parent)) is None
             or ledger[template_key(parent)].digest != template_digests[template_key(parent)]}
         result.skipped = len(plan.keys) - len(changed_skus)
         if changed_parents:
-            groups = plan.groups(changed_parents)   # row dicts only for what is written
-            self._write(groups, templates, changed_parents, changed_skus)
-            ok = {k for k in changed_skus if k not in self.failed}
-            by_key = {p["key"]: p for rows in groups.values() for p in rows}
-            self.store.record_loaded([LedgerEntry(k, "product.product", self.variant_ids.get(k, 0), sku_digests[k])
-                                      for k in ok if k in self.variant_ids], self.run_id)
-            done_parents = [p for p in changed_parents if not any(r["key"] in self.failed for r in groups[p])]
-            self.store.record_loaded([LedgerEntry(template_key(p), "product.template", self.template_ids[p],
-                                                  template_digests[template_key(p)])
-                                      for p in done_parents if p in self.template_ids], self.run_id)
-            self.store.settle_dead_letters(self.settings.flow, sorted(ok), before=started)
-            for key, error in self.failed.items():
-                self.store.dead_letter(self.settings.flow, key, _payload(by_key[key]), error, "load", self.run_id)
+            rows = plan.rows(changed_parents)   # only what is written, as columns
+            self._write(rows, templates, changed_skus)
+            ok = changed_skus - self.failed.keys()
+            failed_parents = self._failed_parents(rows)
+            self.store.record_loaded(
+                [LedgerEntry(k, "product.product", self.variant_ids[k], sku_digests[k])
+                 for k in ok if k in self.variant_ids]
+                + [LedgerEntry(template_key(p), "product.template", self.template_ids[p], template_digests[template_key(p)])
+                   for p in changed_parents if p not in failed_parents and p in self.template_ids], self.run_id)
+            self.store.settle_dead_letters(self.settings.flow, ok, before=started)
+            if self.failed:
+                index_of = {key: i for i, key in enumerate(rows.keys)}
+                for key, error in self.failed.items():
+                    self.store.dead_letter(self.settings.flow, key, _payload(rows.as_dict(index_of[key])), error,
+                                           "load", self.run_id)
             result.loaded = len(ok)
             result.overrode = sum(1 for k in ok if k in ledger)
         result.dead_lettered = len(self.failed)
@@ -87,53 +90,67 @@ class CatalogPublisher:
         return result
 
     # ---------------------------------------------------------------- write
-    def _write(self, groups, templates, parents: set[str], changed_skus: set[str]) -> None:
-        parents = sorted(parents)
-        self._check_currency(groups, parents)
-        self._check_odoo_conflicts(groups, parents)
-        self._fail_groups(groups, self._ensure_categories(templates, parents))
+    def _write(self, rows: PlanRows, templates, changed_skus: set[str]) -> None:
+        parents = list(rows.of_parent)     # in key order, as the rows are
+        self._check_currency(rows)
+        self._check_odoo_conflicts(rows)
+        self._fail_groups(rows, self._ensure_categories(templates, parents))
         attribute_values = self._ensure_attributes(templates, parents)
-        self.template_ids = self._load_templates(groups, templates, parents)
+        self.template_ids = self._load_templates(rows, templates, parents)
         live = [p for p in parents if p in self.template_ids]
-        self._fail_groups(groups, self._ensure_attribute_lines(groups, templates, live, attribute_values))
-        self.variant_ids = self._match_variants(groups, live, attribute_values)
-        self._load_variants(groups, live, changed_skus)
-        self._load_prices(groups, templates, live, changed_skus)
+        self._fail_groups(rows, self._ensure_attribute_lines(rows, templates, live, attribute_values))
+        self.variant_ids = self._match_variants(rows, live, attribute_values)
+        self._load_variants(rows, live, changed_skus)
+        self._load_prices(rows, templates, live, changed_skus)
 
     def _fail(self, key: str, error: str) -> None:
         self.failed.setdefault(key, error)
 
-    def _fail_groups(self, groups, failed_parents: dict[str, str]) -> None:
+    def _fail_groups(self, rows: PlanRows, failed_parents: dict[str, str]) -> None:
+        keys = rows.keys
         for parent, error in failed_parents.items():
-            for row in groups[parent]:
-                self._fail(row["key"], error)
+            for index in rows.of_parent[parent]:
+                self._fail(keys[index], error)
 
-    def _check_currency(self, groups, parents) -> None:
+    def _failed_parents(self, rows: PlanRows) -> set[str]:
+        """The parents with a SKU refused so far (none, on most runs: then no row is looked at)."""
+        if not self.failed:
+            return set()
+        keys = rows.keys
+        return {parent for parent, indices in rows.of_parent.items() if any(keys[i] in self.failed for i in indices)}
+
+    def _live_indices(self, rows: PlanRows, parents) -> list[int]:
+        """Row numbers of the given parents' SKUs not refused so far, in write order."""
+        keys, failed = rows.keys, self.failed
+        return [i for p in parents for i in rows.of_parent[p] if keys[i] not in failed]
+
+    def _check_currency(self, rows: PlanRows) -> None:
         company = self.client.call("res.company", "search_read", [], ["currency_id"], limit=1)[0]
         currency = company["currency_id"][1]
-        for parent in parents:
-            for row in groups[parent]:
-                if row["currency"] != currency:
-                    self._fail(row["key"], f"currency {row['currency']} is not the Odoo company currency "
-                                           f"{currency}; list prices are in the company currency")
+        for key, row_currency in zip(rows.keys, rows.column("currency")):
+            if row_currency != currency:
+                self._fail(key, f"currency {row_currency} is not the Odoo company currency "
+                                f"{currency}; list prices are in the company currency")
 
-    def _check_odoo_conflicts(self, groups, parents) -> None:
+    def _check_odoo_conflicts(self, rows: PlanRows) -> None:
         """Refuse, before anything is written, the SKUs Odoo would refuse or double: a barcode another product
         holds (Odoo's unique barcode) would fail the variant after its template was created, and a SKU that is
         the internal reference of a product the sync does not manage would become a second product with that
         code. Such a SKU is dead-lettered as a conflict for a person to settle (bind or rename); nothing of it
         is written."""
-        rows = [r for p in parents for r in groups[p] if r["key"] not in self.failed]
-        ours = self.bound_variants = self.binder.resolve("product.product", [r["key"] for r in rows])
-        step = self.settings.chunk_size
+        live = self._live_indices(rows, rows.of_parent)
+        all_keys, all_skus, all_barcodes = rows.keys, rows.column("sku"), rows.column("barcode")
+        keys = [all_keys[i] for i in live]
+        skus = [all_skus[i] for i in live]
+        barcodes = [all_barcodes[i] for i in live]
+        ours = self.bound_variants = self.binder.resolve("product.product", keys)
+        step = self.settings.read_chunk_size
         holders: list[dict] = []
-        for start in range(0, len(rows), step):
-            part = rows[start:start + step]
-            barcodes = [r["barcode"] for r in part if r["barcode"]]
+        for start in range(0, len(keys), step):
             holders += self.client.call("product.product", "search_read",
-                                        ["|", ["default_code", "in", [r["sku"] for r in part]],
-                                         ["barcode", "in", barcodes]], ["default_code", "barcode"],
-                                        context={"active_test": False})
+                                        ["|", ["default_code", "in", skus[start:start + step]],
+                                         ["barcode", "in", [b for b in barcodes[start:start + step] if b]]],
+                                        ["default_code", "barcode"], context={"active_test": False})
         # Several products may hold one code: an old variant Odoo archived when its template gained an attribute
         # keeps the code of the SKU that now names the new variant. The SKU's own product among them is no conflict.
         by_code: dict[str, set[int]] = defaultdict(set)
@@ -143,15 +160,17 @@ class CatalogPublisher:
                 by_code[holder["default_code"]].add(holder["id"])
             if holder["barcode"]:
                 by_barcode[holder["barcode"]].add(holder["id"])
-        for row in rows:
-            own = ours.get(row["key"])
-            code_holders, barcode_holders = by_code.get(row["sku"]), by_barcode.get(row["barcode"])
+        if not holders:      # a first load: nobody holds any code or barcode yet
+            return
+        for key, sku, barcode in zip(keys, skus, barcodes):
+            own = ours.get(key)
+            code_holders, barcode_holders = by_code.get(sku), by_barcode.get(barcode)
             if code_holders and own not in code_holders:
-                self._fail(row["key"], f"conflict: SKU {row['sku']} is already the internal reference of Odoo "
-                                       f"product {min(code_holders)}, which this sync does not manage")
-            elif row["barcode"] and barcode_holders and own not in barcode_holders:
-                self._fail(row["key"], f"conflict: barcode {row['barcode']} already belongs to Odoo product "
-                                       f"{min(barcode_holders)}")
+                self._fail(key, f"conflict: SKU {sku} is already the internal reference of Odoo "
+                                f"product {min(code_holders)}, which this sync does not manage")
+            elif barcode and barcode_holders and own not in barcode_holders:
+                self._fail(key, f"conflict: barcode {barcode} already belongs to Odoo product "
+                                f"{min(barcode_holders)}")
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
         paths = {templates[p]["category"] for p in parents}
@@ -185,38 +204,47 @@ class CatalogPublisher:
         resolved.update({(n, None): attributes[k] for k, n in keys.items() if k in attributes})
         return resolved
 
-    def _load_templates(self, groups, templates, parents) -> dict[str, int]:
-        records = [mapper.template_record(parent, templates[parent], self.settings.tax_classes, self.client.version)
-                   for parent in parents if not all(r["key"] in self.failed for r in groups[parent])]
+    def _load_templates(self, rows: PlanRows, templates, parents) -> dict[str, int]:
+        refused = self._failed_parents(rows)
+        keys = rows.keys
+        records = mapper.template_records(
+            [parent for parent in parents
+             if parent not in refused or not all(keys[i] in self.failed for i in rows.of_parent[parent])],
+            templates, self.settings.tax_classes, self.client.version)
         outcome = load_records(self.client, "product.template", records, self.settings.chunk_size)
         by_parent = {template_key(parent): parent for parent in parents}
-        self._fail_groups(groups, {by_parent[k]: error for k, error in outcome.failed.items()})
+        self._fail_groups(rows, {by_parent[k]: error for k, error in outcome.failed.items()})
         return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}
 
-    def _wanted_attributes(self, rows: list[dict]) -> dict[str, list[str]]:
-        """The attribute values of the rows still to be written: a SKU refused already makes no variant."""
+    def _wanted_attributes(self, rows: PlanRows, parent: str) -> dict[str, list[str]]:
+        """The attribute values of the parent's rows still to be written: a SKU refused already makes no variant."""
         wanted: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            if row["key"] not in self.failed:
-                for name, value in row["attribute_map"].items():
+        keys, texts = rows.keys, rows.column("attributes")
+        for index in rows.of_parent[parent]:
+            if keys[index] not in self.failed:
+                for name, value in rows.attribute_maps[texts[index]].items():
                     wanted[name].add(value)
         return {name: sorted(values) for name, values in sorted(wanted.items())}
 
-    def _ensure_attribute_lines(self, groups, templates, parents, attribute_values) -> dict[str, str]:
+    def _ensure_attribute_lines(self, rows: PlanRows, templates, parents, attribute_values) -> dict[str, str]:
         with_attributes = [p for p in parents if templates[p]["attributes"]]
         if not with_attributes:
             return {}
+        refused = self._failed_parents(rows)
         by_template = {self.template_ids[p]: p for p in with_attributes}
         existing = defaultdict(dict)
         ids = list(by_template)
-        for start in range(0, len(ids), self.settings.chunk_size):
+        step = self.settings.read_chunk_size
+        for start in range(0, len(ids), step):
             for line in self.client.call("product.template.attribute.line", "search_read",
-                                         [["product_tmpl_id", "in", ids[start:start + self.settings.chunk_size]]],
+                                         [["product_tmpl_id", "in", ids[start:start + step]]],
                                          ["product_tmpl_id", "attribute_id", "value_ids"], load=None):
                 existing[line["product_tmpl_id"]][line["attribute_id"]] = line
-        creates, line_parent, failed = [], {}, {}
+        lines, failed = [], {}
         for template_id, parent in by_template.items():
-            for name, values in self._wanted_attributes(groups[parent]).items():
+            # A parent none of whose SKUs was refused wants what its template lists: every value of its rows.
+            wanted = self._wanted_attributes(rows, parent) if parent in refused else templates[parent]["attributes"]
+            for name, values in wanted.items():
                 attribute_id = attribute_values.get((name, None))
                 value_ids = [attribute_values.get((name, v)) for v in values]
                 if attribute_id is None or None in value_ids:
@@ -224,8 +252,7 @@ class CatalogPublisher:
                     continue
                 line = existing[template_id].get(attribute_id)
                 if line is None:
-                    creates.append(mapper.attribute_line_record(parent, name, values))
-                    line_parent[creates[-1][0]] = parent
+                    lines.append((parent, name, values))
                 elif not set(value_ids) <= set(line["value_ids"]):
                     # Values are only added: a value missing from one file does not delete variants.
                     try:
@@ -235,17 +262,20 @@ class CatalogPublisher:
                         if exc.retryable:
                             raise
                         failed[parent] = exc.message
+        creates = mapper.attribute_line_records(lines)
+        line_parent = {key: parent for (key, _values), (parent, _name, _values) in zip(creates, lines)}
         outcome = load_records(self.client, "product.template.attribute.line", creates, self.settings.chunk_size)
         failed.update((line_parent[key], error) for key, error in outcome.failed.items())
         return failed
 
-    def _match_variants(self, groups, parents, attribute_values) -> dict[str, int]:
+    def _match_variants(self, rows: PlanRows, parents, attribute_values) -> dict[str, int]:
         by_template = {self.template_ids[p]: p for p in parents}
         ids = list(by_template)
         ptav_value: dict[int, int] = {}
         variants = []
-        for start in range(0, len(ids), self.settings.chunk_size):
-            chunk = ids[start:start + self.settings.chunk_size]
+        step = self.settings.read_chunk_size
+        for start in range(0, len(ids), step):
+            chunk = ids[start:start + step]
             for ptav in self.client.call("product.template.attribute.value", "search_read",
                                          [["product_tmpl_id", "in", chunk]], ["product_attribute_value_id"],
                                          load=None, context={"active_test": False}):
@@ -253,48 +283,58 @@ class CatalogPublisher:
             variants += self.client.call("product.product", "search_read", [["product_tmpl_id", "in", chunk]],
                                          ["product_tmpl_id", "product_template_attribute_value_ids"], load=None,
                                          context={"active_test": False})
-        by_combination = {(v["product_tmpl_id"], frozenset(ptav_value[i] for i in v["product_template_attribute_value_ids"])): v["id"]
-                          for v in variants}
+        value_of = ptav_value.__getitem__
+        by_combination = {(v["product_tmpl_id"], frozenset(map(value_of, v["product_template_attribute_value_ids"]))):
+                          v["id"] for v in variants}
+        # The wanted combination of each distinct attribute text (a feed has few: sizes × colours).
+        keys, texts = rows.keys, rows.column("attributes")
+        combination = {text: frozenset(attribute_values.get(pair) for pair in rows.attribute_maps[text].items())
+                       for text in set(texts)}
         matched = {}
         for parent in parents:
             template_id = self.template_ids[parent]
-            for row in groups[parent]:
-                if row["key"] in self.failed:
+            for index in rows.of_parent[parent]:
+                key = keys[index]
+                if key in self.failed:
                     continue
-                wanted = frozenset(attribute_values.get((n, v)) for n, v in row["attribute_map"].items())
-                variant = by_combination.get((template_id, wanted))
+                variant = by_combination.get((template_id, combination[texts[index]]))
                 if variant is None:
-                    self._fail(row["key"], "Odoo has no variant for this combination of attribute values")
+                    self._fail(key, "Odoo has no variant for this combination of attribute values")
                 else:
-                    matched[row["key"]] = variant
+                    matched[key] = variant
         return matched
 
-    def _load_variants(self, groups, parents, changed_skus) -> None:
+    def _load_variants(self, rows: PlanRows, parents, changed_skus) -> None:
         todo = {k: v for k, v in self.variant_ids.items() if k in changed_skus and k not in self.failed}
         for key, error in self.binder.bind("product.product", todo, bound=self.bound_variants).items():
             self._fail(key, error)
-        rows = [mapper.variant_row(row) for parent in parents for row in groups[parent]
-                if row["key"] in todo and row["key"] not in self.failed]
-        outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS, rows, self.settings.chunk_size)
+        keys = rows.keys
+        indices = [i for p in parents for i in rows.of_parent[p] if keys[i] in todo and keys[i] not in self.failed]
+        outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,
+                            mapper.variant_rows(_take(rows.table, indices)), self.settings.chunk_size)
         for key, error in outcome.failed.items():
             self._fail(key, error)
 
-    def _load_prices(self, groups, templates, parents, changed_skus) -> None:
-        wanted, obsolete = [], []
-        for parent in parents:
-            base = Decimal(templates[parent]["list_price"])
-            for row in groups[parent]:
-                if row["key"] in changed_skus and row["key"] not in self.failed:
-                    rules, stale = mapper.price_rows(row, base, self.settings.pricelist,
-                                                     published=row["key"] in self.bound_variants)
-                    wanted += rules
-                    obsolete += stale
+    def _load_prices(self, rows: PlanRows, templates, parents, changed_skus) -> None:
+        keys = rows.keys
+        indices = [i for p in parents for i in rows.of_parent[p] if keys[i] in changed_skus and keys[i] not in self.failed]
+        parent_of = rows.column("parent_key")
+        bases = [templates[parent_of[i]]["list_price"] for i in indices]
+        wanted, obsolete = mapper.price_rows(_take(rows.table, indices), bases, self.settings.pricelist,
+                                             published=self.bound_variants)
         for key, error in load_rows(self.client, "product.pricelist.item", mapper.PRICE_COLUMNS, wanted,
                                     self.settings.chunk_size).failed.items():
             self._fail(key, error)
         if obsolete:
             stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
             unlink_records(self.client, "product.pricelist.item", stale_ids, self.settings.chunk_size)
+
+
+def _take(table: pa.Table, indices: list[int]) -> pa.Table:
+    """The table's rows at `indices` (the table itself when that is all of them, in order: a first load)."""
+    if len(indices) == table.num_rows and indices == list(range(table.num_rows)):
+        return table
+    return table.take(pa.array(indices, pa.int64()))
 
 
 def _payload(product: dict) -> dict:

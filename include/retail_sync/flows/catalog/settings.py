@@ -13,7 +13,10 @@ class CatalogSettings:
     landing: str | None = None             # the landing folder (path or fsspec URL); None: staging_root/landing
     docs_root: Path | None = None          # GX Data Docs are built here when set
     flow: str = "catalog"
-    chunk_size: int = 500
+    chunk_size: int = 500                  # rows per writing call (load): Odoo's work per call grows with it
+    # Keys per reading call (external ids, variants, codes) and per external-id create: cheap for Odoo whatever
+    # their size, while each call costs the client ~1 ms of its own, so a first load reads in few large calls.
+    read_chunk_size: int = 5000
     csv_delimiter: str = ","               # CSV is RFC 4180 (double quotes, doubled inside); only this varies
     settle_seconds: float = 2.0            # a file is taken once unchanged (size, mtime) for this long
     validate_batch_rows: int = 50_000      # rows validated at a time: memory follows this, not the file

@@ -1,14 +1,18 @@
 """Catalog records → Odoo values: categories, attributes and their values, product templates, variants
 and pricelist rules. Each function returns one `Record`: the record's key and its `load()` columns; the
-per-SKU ones (variants, prices) return a `Row` instead, its values in one column list shared by all rows
-(a first load maps every SKU: no dict per row).
+per-SKU ones (variants, prices) map an Arrow table of canonical products to `Row`s, their values in one
+column list shared by all rows, made column by column (a first load maps every SKU: no dict per row).
 
 Everything is addressed by external id (`binder.xmlid`), so a record written twice is one record.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Container, Sequence
+from functools import lru_cache
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from retail_sync.canonical.keys import (
     attribute_key,
@@ -19,11 +23,11 @@ from retail_sync.canonical.keys import (
     promo_key,
     template_key,
 )
-from retail_sync.odoo.binder import xmlid
+from retail_sync.odoo.binder import xmlid, xmlid_names, xmlids
 from retail_sync.odoo.mappers.values import load_datetime, load_value
 
 Record = tuple[str, dict[str, str]]     # (record key, {load() column: text})
-Row = tuple[str, list[str]]             # (record key, [text per column of the model's shared column list])
+Row = tuple[str, Sequence[str]]         # (record key, text per column of the model's shared column list)
 
 
 def storable_product_fields(version: int) -> dict[str, str]:
@@ -54,48 +58,74 @@ def template_record(parent_key: str, template: dict, tax_classes: dict[str, str]
     key = template_key(parent_key)
     return key, {
         "id": xmlid(key), "name": template["name"], "description_sale": load_value(template["description"]),
-        "categ_id/id": xmlid(category_keys(template["category"])[-1]), "list_price": template["list_price"],
+        "categ_id/id": _category_xmlid(template["category"]), "list_price": template["list_price"],
         "taxes_id/id": tax_classes.get(template["tax_class"], ""), "sale_ok": "1",
         "active": load_value(template["active"]), **storable_product_fields(version)}
+
+
+def template_records(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
+                     version: int) -> list[Record]:
+    """`template_record` of each parent, the names of their external ids made together first (a first load
+    writes every template)."""
+    xmlid_names([template_key(parent) for parent in parent_keys])
+    return [template_record(parent, templates[parent], tax_classes, version) for parent in parent_keys]
+
+
+@lru_cache(maxsize=4096)
+def _category_xmlid(path: str) -> str:
+    """The external id of a category path's last level (a feed has a few paths, its templates many)."""
+    return xmlid(category_keys(path)[-1])
 
 
 VARIANT_COLUMNS = ["id", "default_code", "barcode", "standard_price", "weight", "active"]
 
 
-def variant_row(product: dict) -> Row:
-    """The SKU's variant fields, in VARIANT_COLUMNS order."""
-    return product["key"], [xmlid(product["key"]), product["sku"], load_value(product["barcode"]),
-                            load_value(product["cost"]), load_value(product["weight"]), load_value(product["active"])]
+def variant_rows(products: pa.Table) -> list[Row]:
+    """Each SKU's variant fields (VARIANT_COLUMNS), made column by column from the canonical products' Arrow
+    columns: the texts `load_value` gives each value, without a dict or a call per field of each row."""
+    keys = products.column("key").to_pylist()
+    columns = [xmlids(keys), products.column("sku").to_pylist(), _texts(products.column("barcode")),
+               _texts(products.column("cost")), [load_value(w) for w in products.column("weight").to_pylist()],
+               pc.fill_null(pc.if_else(products.column("active"), "1", "0"), "").to_pylist()]
+    return list(zip(keys, zip(*columns)))
 
 
 PRICE_COLUMNS = ["id", "pricelist_id/id", "applied_on", "product_id/id", "compute_price", "fixed_price",
                  "min_quantity", "date_start", "date_end"]
 
 
-def price_rows(product: dict, base_price: Decimal, pricelist: str, published: bool) -> tuple[list[Row], list[str]]:
-    """The SKU's pricelist rules (PRICE_COLUMNS): its own price when it differs from the parent's, and its
-    promotion.
+def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
+               published: Container[str]) -> tuple[list[Row], list[str]]:
+    """The SKUs' pricelist rules (PRICE_COLUMNS): a SKU's own price when it differs from its parent's
+    (`base_prices`, the parents' list prices as text, one per SKU), and its promotion.
 
     Returns the rules to write and the keys of rules that must no longer exist. A SKU never `published`
     (its variant was not bound before this run, so no rule can name it yet) has none to remove.
+    Prices compare as text: canonical money has one scale, so equal amounts have equal texts.
     """
-    variant = xmlid(product["key"])
-
-    def rule(key: str, price, start, end) -> Row:
-        return product["key"], [xmlid(key), pricelist, "0_product_variant", variant, "fixed", str(price), "0",
-                                load_datetime(start), load_datetime(end)]
-
+    keys, skus = products.column("key").to_pylist(), products.column("sku").to_pylist()
+    prices = products.column("list_price").cast(pa.string()).to_pylist()
+    promos = products.column("promo_price").cast(pa.string()).to_pylist()
+    starts, ends = products.column("promo_start"), products.column("promo_end")
     wanted, obsolete = [], []
-    if product["list_price"] != base_price:
-        wanted.append(rule(price_key(product["sku"]), product["list_price"], None, None))
-    elif published:
-        obsolete.append(price_key(product["sku"]))
-    if product["promo_price"] is not None:
-        wanted.append(rule(promo_key(product["sku"]), product["promo_price"], product["promo_start"],
-                           product["promo_end"]))
-    elif published:
-        obsolete.append(promo_key(product["sku"]))
+    for index, (key, sku, price, base, promo) in enumerate(zip(keys, skus, prices, base_prices, promos)):
+        if price != base:
+            wanted.append((key, (xmlid(price_key(sku)), pricelist, "0_product_variant", xmlid(key), "fixed", price,
+                                 "0", "", "")))
+        elif key in published:
+            obsolete.append(price_key(sku))
+        if promo is not None:
+            wanted.append((key, (xmlid(promo_key(sku)), pricelist, "0_product_variant", xmlid(key), "fixed", promo,
+                                 "0", load_datetime(starts[index].as_py()), load_datetime(ends[index].as_py()))))
+        elif key in published:
+            obsolete.append(promo_key(sku))
     return wanted, obsolete
+
+
+def _texts(column: pa.ChunkedArray) -> list[str]:
+    """A string or decimal column as `load_value` writes its values (canonical money has one scale, so the
+    Arrow text of a decimal is its Python text), None as empty."""
+    return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
 def attribute_line_record(parent_key: str, name: str, values: list[str]) -> Record:
@@ -105,5 +135,17 @@ def attribute_line_record(parent_key: str, name: str, values: list[str]) -> Reco
     updated, not created again (a second line would multiply the template's variants)."""
     key = attribute_line_key(parent_key, name)
     return key, {"id": xmlid(key), "product_tmpl_id/id": xmlid(template_key(parent_key)),
-                 "attribute_id/id": xmlid(attribute_key(name)),
-                 "value_ids/id": ",".join(xmlid(attribute_value_key(name, v)) for v in values)}
+                 "attribute_id/id": xmlid(attribute_key(name)), "value_ids/id": _value_xmlids(name, tuple(values))}
+
+
+def attribute_line_records(lines: Sequence[tuple[str, str, list[str]]]) -> list[Record]:
+    """`attribute_line_record` of each (parent key, attribute name, values), the names of the lines' external
+    ids made together first (a first load writes a line per attribute of every template)."""
+    xmlid_names([attribute_line_key(parent, name) for parent, name, _values in lines])
+    return [attribute_line_record(parent, name, values) for parent, name, values in lines]
+
+
+@lru_cache(maxsize=4096)
+def _value_xmlids(name: str, values: tuple[str, ...]) -> str:
+    """The external ids of an attribute's values, comma-separated (templates share a few value lists)."""
+    return ",".join(xmlid(attribute_value_key(name, v)) for v in values)
