@@ -72,9 +72,9 @@ def mismatch_table(staging: Path, run_id: str) -> str:
     import pyarrow.parquet as pq
 
     from retail_sync.flows.inventory.compare import mismatch_figures
+    from retail_sync.flows.run_folders import run_folder
 
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)
-    reports = sorted((staging / "inventory" / "runs" / safe).glob("mismatches-*.parquet"))
+    reports = sorted(run_folder(staging, "inventory", run_id).glob("mismatches-*.parquet"))
     if not reports:
         return "    (no channel report: the push did not run)"
     figures = mismatch_figures(pa.concat_tables(pq.read_table(p) for p in reports)).sort_by(

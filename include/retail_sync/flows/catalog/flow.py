@@ -28,6 +28,7 @@ from retail_sync.feeds.pim import Feed, FeedFormatError, read_feed
 from retail_sync.flows.catalog.publish import PublishResult, publish_catalog
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.flows.catalog.validate import BatchBlocked, ValidatedFeed, validate_feed
+from retail_sync.flows.run_folders import safe_run_id
 from retail_sync.odoo.client import OdooClient
 from retail_sync.state.store import StateStore
 
@@ -85,7 +86,7 @@ class CatalogFlow:
 
     def publish_file(self, uri: str) -> FileOutcome:
         flow = self.settings.flow
-        intake = Path(self.settings.staging_root) / flow / _safe(self.run_id) / "intake"
+        intake = Path(self.settings.staging_root) / flow / safe_run_id(self.run_id) / "intake"
         try:
             snapshot, fingerprint = take(uri, intake, self.settings.settle_seconds)
         except StillWriting as exc:
@@ -120,7 +121,7 @@ class CatalogFlow:
 
     def _publish_claimed(self, uri: str, feed: Feed) -> FileOutcome:
         flow = self.settings.flow
-        run_dir = Path(self.settings.staging_root) / flow / _safe(self.run_id) / feed.fingerprint[:16]
+        run_dir = Path(self.settings.staging_root) / flow / safe_run_id(self.run_id) / feed.fingerprint[:16]
         try:
             validated = self._validated(feed, run_dir)
         except BatchBlocked as exc:
@@ -195,7 +196,3 @@ class CatalogFlow:
         self.store.finish_file(flow, fingerprint)
         # Never move bytes that were not the ones published: a file rewritten meanwhile is a new file.
         return move_if_unchanged(uri, fingerprint, "processed")
-
-
-def _safe(run_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)

@@ -28,6 +28,7 @@ from retail_sync.flows.dedupe.merge import MergeReport, Settled, run_steps, sett
 from retail_sync.flows.dedupe.plan import MergePlan, plan_merges, read_pairs, sure_groups
 from retail_sync.flows.dedupe.review import review_table, write_review_queue
 from retail_sync.flows.dedupe.settings import DedupeFlowSettings
+from retail_sync.flows.run_folders import run_folder
 from retail_sync.odoo.client import OdooClient
 from retail_sync.state.merge_journal import MergeJournal
 from retail_sync.state.store import StateStore
@@ -83,8 +84,7 @@ class DedupeFlow:
 
     @property
     def run_dir(self) -> Path:
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.run_id)
-        return Path(self.settings.staging_root) / self.settings.flow / "runs" / safe
+        return run_folder(self.settings.staging_root, self.settings.flow, self.run_id)
 
     def run(self, dry_run: bool = False, max_merges: int | None = None) -> DedupeOutcome:
         settings = self.settings

@@ -35,6 +35,7 @@ from retail_sync.flows.inventory.read import read_stock
 from retail_sync.flows.inventory.settings import ChannelTarget, InventorySettings
 from retail_sync.flows.inventory.snapshot import build_snapshot
 from retail_sync.flows.inventory.validate import validate_snapshot
+from retail_sync.flows.run_folders import run_folder
 from retail_sync.odoo.client import OdooClient
 from retail_sync.state.store import StateStore
 
@@ -99,8 +100,7 @@ class InventoryFlow:
 
     @property
     def run_dir(self) -> Path:
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.run_id)
-        return Path(self.settings.staging_root) / self.settings.flow / "runs" / safe
+        return run_folder(self.settings.staging_root, self.settings.flow, self.run_id)
 
     def take_snapshot(self, at: datetime | None = None) -> SnapshotOutcome:
         at = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)

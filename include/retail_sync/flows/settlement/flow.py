@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from retail_sync.alerts.messages import Alert
 from retail_sync.canonical.settlement import LINE_STATUSES
+from retail_sync.flows.run_folders import run_folder
 from retail_sync.flows.settlement.book import BookingSettings, book_settlements
 from retail_sync.flows.settlement.extract import SettlementProvider, extract_window
 from retail_sync.flows.settlement.match import classify
@@ -76,8 +77,7 @@ class SettlementFlow:
     deliver_report: Callable[[SettlementReport], None] | None = None     # emails it to finance
 
     def run_dir(self, provider: str, window: SettlementWindow) -> Path:
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.run_id)
-        return Path(self.settings.staging_root) / self.settings.flow / "runs" / safe / provider / window.label()
+        return run_folder(self.settings.staging_root, self.settings.flow, self.run_id) / provider / window.label()
 
     def reconcile(self, provider: str, window: SettlementWindow) -> SettlementOutcome:
         run_dir = self.run_dir(provider, window)
