@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from retail_sync.flows.orders.load import load_page
+from retail_sync.flows.orders.payment_state import cancel_moves
 from retail_sync.odoo.client import DEFAULT_TIMEOUT, OdooClient, OdooConfig
-from retail_sync.odoo.errors import OdooError
+from retail_sync.odoo.errors import OdooError, OdooUserError
 from retail_sync.state.store import StateStore
 from retail_sync_sandbox.faults import FaultPlan
 from tests.integration.catalog_fixtures import API_KEY, FAST
@@ -169,5 +170,30 @@ def test_two_runs_at_once_make_one_of_everything(mixed, clean, tmp_path):
         assert world.store.dead_letters(FLOW) == []
         versions = world.store.order_versions([key(o) for o in orders])
         assert {v.outcome for v in versions.values()} == {"loaded"} and len(versions) == 3
+    finally:
+        world.world.server.stop()
+
+
+def test_a_duplicate_draft_both_runs_cancel_is_cancelled_once_without_a_failure(mixed, tmp_path):
+    """Two runs that both find the same duplicate credit note both cancel it; the second cancel is refused by
+    Odoo ("Only draft journal entries can be cancelled") and is no failure, since the draft is cancelled."""
+    orders, catalog = mixed
+    world = start_order_world(tmp_path, catalog)
+    world.add_products(catalog)
+    try:
+        world.load(woo_page(orders))
+        credit_note = next(m["id"] for m in world.moves("out_refund"))
+        call = world.client.call
+        invoice = call("account.move", "read", [credit_note], ["reversed_entry_id"])[0]["reversed_entry_id"][0]
+        context = {"active_model": "account.move", "active_ids": [invoice]}
+        wizard = call("account.move.reversal", "create", {"reason": "duplicate"}, context=context)
+        call("account.move.reversal", "refund_moves", [wizard], context=context)
+        duplicate = max(m["id"] for m in world.moves("out_refund"))
+        assert duplicate != credit_note
+        cancel_moves(world.client, [duplicate])
+        cancel_moves(world.client, [duplicate])          # the other run's cancel: refused by Odoo, taken as done
+        with pytest.raises(OdooUserError, match="Only draft journal entries"):
+            call("account.move", "button_cancel", [duplicate])   # what the second run's call meets
+        assert {m["id"]: m["state"] for m in world.moves("out_refund")} == {credit_note: "posted", duplicate: "cancel"}
     finally:
         world.world.server.stop()

@@ -24,6 +24,7 @@ from decimal import Decimal
 from retail_sync.flows.orders.references import MissingReference, References
 from retail_sync.odoo.actions import act_on, create_wizard, run_once
 from retail_sync.odoo.client import OdooClient
+from retail_sync.odoo.errors import OdooUserError
 
 PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 CONFIRM, INVOICE, POST, PAY = "confirm", "invoice", "post", "payment"
@@ -174,8 +175,17 @@ def read_moves(client: OdooClient, ids: Iterable[int]) -> dict[int, dict]:
 
 
 def cancel_moves(client: OdooClient, drafts: list[int]) -> None:
-    run_once(lambda: client.call("account.move", "button_cancel", drafts),
-             lambda: all(m["state"] == "cancel" for m in read_moves(client, drafts).values()))
+    """Cancel these duplicate drafts. Two runs that found the same duplicates both cancel them: Odoo refuses
+    to cancel a move that is cancelled already ("Only draft journal entries can be cancelled"), and that
+    refusal is no failure when every move is cancelled."""
+    def cancelled() -> bool:
+        return all(m["state"] == "cancel" for m in read_moves(client, drafts).values())
+
+    try:
+        run_once(lambda: client.call("account.move", "button_cancel", drafts), cancelled)
+    except OdooUserError:
+        if not cancelled():
+            raise
 
 
 def post_moves(client: OdooClient, drafts: dict[str, list[int]], failed: dict[str, tuple[str, str]],
