@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import astuple
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -47,7 +48,8 @@ class OdooSandbox:
         self.credentials = credentials or SeedCredentials(admin_password="admin")
         seeder = SEEDS[seed]
         self.databases = {
-            name: Database(name, db_url.replace("{db}", name), version, lambda env: seeder(env, self.credentials))
+            name: Database(name, db_url.replace("{db}", name), version, lambda env: seeder(env, self.credentials),
+                           seed_key=(seed, astuple(self.credentials)))
             for name in databases
         }
         self.faults = FaultInjector(faults)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import random
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from contextlib import nullcontext
 from typing import Any
 
@@ -18,25 +20,40 @@ from .exceptions import SerializationFailure, ValidationError
 from .registry import Env, Registry
 
 RETRYABLE_PGCODES = {"40001", "40P01", "55P03"}
+MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")
+# Seeded in-memory databases kept to copy from (SQLite's backup API, milliseconds) instead of building the
+# schema and seeding again (most of a sandbox's start-up: a test suite starts hundreds of sandboxes).
+_SEEDED: dict[Hashable, sqlite3.Connection] = {}
+_SEEDED_LOCK = threading.Lock()
 MAX_TRIES_ON_CONCURRENCY_FAILURE = 5
 
 
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        if url in ("sqlite://", "sqlite:///:memory:"):
+        if url in MEMORY_URLS:
             return sa.create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
         return sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     # Odoo runs every request in REPEATABLE READ: concurrent writers really do see serialization failures.
     return sa.create_engine(url, isolation_level="REPEATABLE READ", pool_size=8, pool_pre_ping=True)
 
 
+@functools.cache
+def registry_of(version: int) -> Registry:
+    """The models and tables of a version: the same for every database, built once (about a second)."""
+    registry = Registry(version)
+    registry.declare_relations()
+    return registry
+
+
 class Database:
-    def __init__(self, name: str, url: str, version: int, seeder: Callable[[Env], None]):
+    def __init__(self, name: str, url: str, version: int, seeder: Callable[[Env], None],
+                 seed_key: Hashable | None = None):
         self.name = name
         self.version = version
         self.engine = make_engine(url)
-        self.registry = Registry(version)
-        self.registry.declare_relations()
+        # Names what the seeder makes: an in-memory database seeded alike before is copied, not rebuilt.
+        self.seed_key = (name, version, seed_key) if seed_key is not None and url in MEMORY_URLS else None
+        self.registry = registry_of(version)
         self.seeder = seeder
         # uid -> group external ids; dropped whenever users or groups change (see Model._changed).
         self.groups_cache: dict[int, set[str]] = {}
@@ -53,10 +70,24 @@ class Database:
         self.groups_cache.clear()
         self.credential_cache.clear()
         with self._guard():
+            seeded = _SEEDED.get(self.seed_key) if self.seed_key is not None else None
+            if seeded is not None:
+                with _SEEDED_LOCK:
+                    seeded.backup(self._sqlite())
+                return
             self.registry.metadata.drop_all(self.engine)
             self.registry.metadata.create_all(self.engine)
             with self.engine.begin() as conn:
                 self.seeder(Env(self.registry, conn, 1, su=True, database=self))
+            if self.seed_key is not None:
+                copy = sqlite3.connect(":memory:", check_same_thread=False)
+                self._sqlite().backup(copy)
+                with _SEEDED_LOCK:
+                    _SEEDED.setdefault(self.seed_key, copy)
+
+    def _sqlite(self) -> sqlite3.Connection:
+        """The in-memory database's one connection (StaticPool), outside any transaction."""
+        return self.engine.raw_connection().driver_connection
 
     def ensure_schema(self) -> None:
         """Create and seed the schema unless the database already holds it (a file or server DB)."""
