@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-image test-browser lint bench sandbox up down system-deps clean
+.PHONY: venv demo test test-image test-browser test-stack lint bench sandbox up down system-deps clean
 
 venv: $(STAMP)
 
@@ -29,9 +29,16 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check .
 
-# Two workers, one per core: every test keeps to its own ports, folders, databases and Airflow home.
+# Two workers, one per core: every test keeps to its own ports, folders, databases and Airflow home. Work
+# stealing: a worker left idle takes tests queued on the other, so one long test does not stretch the run.
 test: venv lint system-deps
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
+
+# `make demo` and `make up` end to end as a user runs them (demo console, the stack's ports, its DAG runs,
+# SIGTERM stopping every child): 3-10 min, kept out of `make test` for its time budget. Run it whenever
+# the demo, the devstack or a DAG changes.
+test-stack: venv system-deps
+	$(BIN)/python -m pytest -q -n 2 -m stack tests/integration
 
 # The production image's Python environment built exactly as the Dockerfile builds it (fresh venv, a full
 # Airflow install: ~10 min) and airflow-init's commands run against a throwaway PostgreSQL. Kept out of

@@ -65,3 +65,26 @@ def postgres_server():
     subprocess.run([*as_postgres, bin_dir / "pg_ctl", "-D", root / "data", "-m", "immediate", "stop"],
                    capture_output=True)
     shutil.rmtree(root, ignore_errors=True)
+
+
+# Tests that run a whole stack for minutes, kept out of `make test` (its time budget) and run by their own
+# make target, `pytest -m MARKER`: a plain run deselects them (listed as deselected, never skipped).
+OPT_IN_MARKERS = {
+    "production_image": "builds the production image's Python environment (~10 min; make test-image)",
+    "browser": "a real browser against a whole Airflow (5-8 min; make test-browser)",
+    "stack": "make demo / make up end to end (3-10 min; make test-stack)",
+}
+
+
+def pytest_configure(config):
+    for name, what in OPT_IN_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {what}")
+
+
+def pytest_collection_modifyitems(config, items):
+    asked = config.getoption("markexpr") or ""
+    left_out = [item for item in items
+                if any(item.get_closest_marker(name) and name not in asked for name in OPT_IN_MARKERS)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
