@@ -175,7 +175,7 @@ def _missing_at_provider(ledger: OdooLedger, seen: pa.Array, days: int, provider
     sign = np.where(waiting["payment_type"] == "outbound", -1, 1)
     minor = np.floor(waiting["payment_amount"].astype("float64") * 10.0 ** _exponents(currency) + CENTS) * sign
     return pd.DataFrame({
-        "provider": provider, "payout_id": None, "transaction_id": None,
+        "provider": provider, "payout_id": None, "transaction_id": None, "source": waiting["memo"],
         "type": np.where(sign < 0, "refund", "charge"), "gross_minor": minor.astype("int64"), "fee_minor": 0,
         "net_minor": minor.astype("int64"), "currency": currency, "presentment_minor": minor.astype("int64"),
         "presentment_currency": currency, "exchange_rate": None, "order_ref": None, "payment_id": waiting["payment_id"],
@@ -190,6 +190,7 @@ def _to_arrow(lines: pd.DataFrame) -> pa.Table:
     pres_currency = lines["presentment_currency"].astype("string")
     columns = {
         "provider": lines["provider"], "payout_id": lines["payout_id"], "transaction_id": lines["transaction_id"],
+        "source": lines["source"],
         "type": lines["type"], "gross": _decimal(lines["gross_minor"], currency),
         "fee": _decimal(lines["fee_minor"], currency), "net": _decimal(lines["net_minor"], currency),
         "currency": currency, "presentment_amount": _decimal(lines["presentment_minor"], pres_currency),
