@@ -89,6 +89,7 @@ def run_demo(console) -> None:
     from .datagen.world import build_world
     from .demo_inventory import run_inventory_demo, storefronts
     from .demo_orders import run_orders_demo
+    from .demo_settlement import run_settlement_demo
     from .mail_sink import RunningMailSink
     from .odoo.app import OdooSandbox, create_app
     from .odoo.seed import SeedCredentials
@@ -126,6 +127,7 @@ def run_demo(console) -> None:
         with storefronts(world) as stores:
             run_inventory_demo(console, sandbox, world, dagbag, report, mail, DEMO / "retail_sync" / "staging")
             run_orders_demo(console, sandbox, world, stores, dagbag, report, mail)
+        run_settlement_demo(console, sandbox, world, dagbag, report, mail)
 
 
 def report(dag, run, sandbox, mail, title: str, flow: str = "catalog", emails_before: int = 0) -> str:

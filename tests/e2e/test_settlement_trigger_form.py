@@ -74,6 +74,11 @@ def airflow_ui(tmp_path, stripe_sandbox, small_world):
                                                        "login": "retail-sync", "password": API_KEY,
                                                        "extra": {"database": "odoo"}})
         log = (tmp_path / "standalone.log").open("w")
+        # The project's pools first, as `make up` does: the scheduler never queues a task whose pool does not
+        # exist (reconcile runs in `odoo_batch`), so without them a good period stays "running" for ever.
+        for step in (["db", "migrate"], ["pools", "import", str(ROOT / "config" / "pools.json")]):
+            subprocess.run(["airflow", *step], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, check=True)
         process = subprocess.Popen(["airflow", "standalone"], cwd=tmp_path, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"

@@ -22,6 +22,7 @@ from retail_sync_sandbox.serving import RunningServer
 API_KEY = "s" * 40
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05, budget_seconds=5)
 ARRIVAL = datetime(2026, 3, 2, tzinfo=UTC)
+SOURCE_PREFIX = {"charge": "ch_", "refund": "re_", "dispute": "dp_"}     # Stripe's ids of what a line settles
 
 
 @dataclass
@@ -72,9 +73,14 @@ def start_world(version: int = 18) -> SettlementWorld:
 def line(payout_id: str | None, txn: str, kind: str, gross: str, fee: str = "0", *, status: str = "matched",
          reason: str | None = None, invoice_id: int | None = None, credit_note_id: int | None = None,
          payment_id: int | None = None, currency: str = "EUR", order_ref: str | None = None,
-         provider: str = "stripe") -> dict:
+         provider: str = "stripe", source: str | None = None) -> dict:
+    """A classified line; a charge, refund or dispute `txn_x` settles `ch_x`, `re_x` or `dp_x` unless `source`
+    says otherwise."""
     gross_d, fee_d = Decimal(gross), Decimal(fee)
-    return {"provider": provider, "payout_id": payout_id, "transaction_id": txn, "type": kind, "gross": gross_d,
+    if source is None and txn and kind in SOURCE_PREFIX:
+        source = SOURCE_PREFIX[kind] + txn.removeprefix("txn_")
+    return {"provider": provider, "payout_id": payout_id, "transaction_id": txn, "source": source, "type": kind,
+            "gross": gross_d,
             "fee": fee_d, "net": gross_d - fee_d, "currency": currency, "presentment_amount": gross_d,
             "presentment_currency": currency, "exchange_rate": Decimal("1"), "order_ref": order_ref,
             "sale_order_id": None, "invoice_id": invoice_id, "payment_id": payment_id,

@@ -1,7 +1,8 @@
 """`make demo` (retail_sync_sandbox.demo) end to end on a small feed: the console holds only the summary —
 one table per run built from the task instances and the state store's metrics — while Airflow's and Great
 Expectations' logs go to demo.log in the demo folder. The catalog runs twice, then the inventory snapshot
-corrects three storefronts and, run again, finds nothing left to push."""
+corrects three storefronts and, run again, finds nothing left to push. Then the world's Stripe payouts are
+reconciled: finance's summary on the console, the HTML report where the README says."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
+
+from retail_sync_sandbox.datagen.world import build_world
 
 import pytest
 
@@ -54,5 +58,27 @@ def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path)
     created = int(re.search(r"fulfillments_created=(\d+)", shipping).group(1))
     shown = int(re.search(r"already_on_channel=(\d+)", shipping).group(1))
     assert created + shown > 0, shipping                        # the deliveries the warehouse validated
+    assert_settlement_part(console[console.index("=== Settlement reconciliation"):], folder)
     log = (folder / "demo.log").read_text()
     assert "[DAG TEST]" in log and log.count("\n") > 5 * len(lines)
+
+
+def assert_settlement_part(settlement: str, folder: Path) -> None:
+    """The world's payouts with its planted discrepancies: the payouts whose transactions do not add up are
+    invalid, the charges and refunds no order explains are missing in Odoo; the report is where the README
+    says, `$RETAIL_SYNC_HOME/staging/settlement/runs/<run>/<provider>/<period>/report/…/settlement_summary.html`."""
+    truth = build_world(seed=7).truth
+    assert settlement.splitlines()[0].endswith("→ success"), settlement
+    assert "emailed to finance@retail-sync.example" in settlement
+    assert re.search(r"EUR: \d+ payout\(s\), paid out [\d,.]+; gross .* matched [\d.]+% \(\d+ of \d+\)", settlement)
+    counts = re.search(r"stripe (\S+): (\d+) payouts \((\d+) invalid\), (\d+) transactions: (.*)", settlement)
+    assert int(counts.group(3)) == len(truth["bad_payouts"]), settlement
+    statuses = {status: int(n) for n, status in re.findall(r"(\d+) (\w+)", counts.group(5))}
+    planted = len(truth["charges_without_order"]) + len(truth["refunds_for_unknown_orders"])
+    assert statuses["matched"] > 0 and statuses["missing_in_odoo"] >= planted, settlement
+    assert re.search(r"booking in Odoo: booked=[1-9]\d*, already_booked=\d+, skipped=\d+, failed=0", settlement)
+    html = Path(re.search(r"HTML report: (\S+)", settlement).group(1))
+    runs = folder / "retail_sync" / "staging" / "settlement" / "runs"
+    assert html.is_file() and html.name == "settlement_summary.html", html
+    assert html.relative_to(runs).parts[1:3] == ("stripe", counts.group(1)), html
+    assert html.parent.parent.name == "report" and "Settlement report" in html.read_text()

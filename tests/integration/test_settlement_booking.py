@@ -92,8 +92,9 @@ def assert_books_exactly_the_entries(world):
                                         ("627000 Payment Provider Fees", 6.05, 0.0)]),
         ("Stripe fees po_2", "posted", [("101403 Outstanding Receipts", 0.0, 8.21),
                                         ("627000 Payment Provider Fees", 8.21, 0.0)])]
-    assert payments(world) == [("txn_a", 100.0, "inbound", "Stripe"), ("txn_b", 50.0, "inbound", "Stripe"),
-                                ("txn_c", 80.0, "inbound", "Stripe"), ("txn_r", 20.0, "outbound", "Stripe")]
+    # Each payment names the charge or refund it settles: what matching looks payments up by.
+    assert payments(world) == [("ch_a", 100.0, "inbound", "Stripe"), ("ch_b", 50.0, "inbound", "Stripe"),
+                                ("ch_c", 80.0, "inbound", "Stripe"), ("re_r", 20.0, "outbound", "Stripe")]
     for name in ("a", "b", "c"):
         assert payment_state(world, s["invoices"][name]) in ("in_payment", "paid")
     assert payment_state(world, s["credit_note"]) in ("in_payment", "paid")

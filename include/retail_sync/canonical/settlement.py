@@ -64,6 +64,7 @@ CLASSIFIED_SCHEMA = pa.schema([
     pa.field("provider", pa.string(), nullable=False),        # stripe, shopify_payments, ...
     pa.field("payout_id", pa.string()),                       # null for missing_at_provider lines
     pa.field("transaction_id", pa.string()),                  # txn_...; null for missing_at_provider
+    pa.field("source", pa.string()),                          # ch_/re_/dp_ id: what an Odoo payment's memo names
     pa.field("type", pa.string(), nullable=False),            # one of TRANSACTION_TYPES
     pa.field("gross", MONEY, nullable=False),                 # settlement currency, signed
     pa.field("fee", MONEY, nullable=False),

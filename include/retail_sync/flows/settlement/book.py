@@ -211,8 +211,15 @@ class _Booking:
             what = "invoice" if kind == "charge" else "credit note"
             self.report(line, SKIPPED, f"no posted {what} in Odoo to register it on", booking=booking)
             return None
-        return _Work(f"{provider}:settlement_{booking}:{txn}", provider, line["payout_id"], txn, booking, txn,
-                     payment_register_values(journal_id, arrival, txn), target)
+        # The memo names the charge or refund (the transaction's source), not the balance transaction: that
+        # is the id matching finds payments by, and the one a later run counts as settled.
+        source = line["source"]
+        if not source:
+            self.report(line, SKIPPED, f"transaction {txn} names no {kind} to put in the payment's memo",
+                        booking=booking)
+            return None
+        return _Work(f"{provider}:settlement_{booking}:{txn}", provider, line["payout_id"], txn, booking, source,
+                     payment_register_values(journal_id, arrival, source), target)
 
     # ------------------------------------------------------------------ Odoo reads
     def _journals(self) -> dict[str, dict]:
