@@ -88,6 +88,11 @@ class OrderWorld:
                 "partners": call("res.partner", "search_count", [["customer_rank", ">", 0]])}
 
 
+
+def woo_order_key(order: dict) -> str:
+    """The state store's key of a woo-uk order of the generated world."""
+    return f"woo-uk:order:{order['id']}"
+
 def start_order_world(tmp: Path, catalog: list[dict], version: int = 18) -> OrderWorld:
     """`catalog`: the products pages may name; each is created in Odoo before the first page naming it."""
     world = start_world(tmp, version)

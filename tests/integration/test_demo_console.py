@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from retail_sync_sandbox.datagen.world import build_world
-
 import pytest
+
+from retail_sync_sandbox.datagen.world import build_world
 
 
 @pytest.mark.stack

@@ -18,7 +18,7 @@ from retail_sync.odoo.errors import OdooError, OdooUserError
 from retail_sync.state.store import StateStore
 from retail_sync_sandbox.faults import FaultPlan
 from tests.integration.catalog_fixtures import API_KEY, FAST
-from tests.integration.sale_order_fixtures import FLOW, start_order_world
+from tests.integration.sale_order_fixtures import FLOW, start_order_world, woo_order_key
 from tests.order_pages import woo_page
 
 # Each kind of write the load makes, and which of its calls loses its answer (the 2nd post is the credit
@@ -32,15 +32,11 @@ WRITES = [("res.partner.load", 1), ("sale.order.load", 1), ("sale.order.line.loa
           ("account.payment.register.action_create_payments", 2)]
 
 
-def key(order) -> str:
-    return f"woo-uk:order:{order['id']}"
-
-
 @pytest.fixture(scope="module")
 def mixed(small_world):
     """A paid order refunded in part, an authorized one (held), a cancelled one: every write kind."""
     bad = small_world.truth["bad_orders"]
-    good = [o for o in small_world.orders_of("woo-uk") if key(o) not in bad]
+    good = [o for o in small_world.orders_of("woo-uk") if woo_order_key(o) not in bad]
     refunded = next(o for o in good if o["story"] == "partially_refunded" and len(o["lines"]) > 1)
     held = next(o for o in good if o["story"] == "authorized")
     cancelled = next(o for o in good if o["story"] == "cancelled")
@@ -80,7 +76,7 @@ def clean(mixed, tmp_path_factory):
     client = OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
     try:
         outcome = world.load(woo_page(orders), client=client)
-        assert outcome.counts == {"loaded": 3} and outcome.held == [key(orders[1])]
+        assert outcome.counts == {"loaded": 3} and outcome.held == [woo_order_key(orders[1])]
         yield snapshot(world), sequence, outcome
     finally:
         client.close()
@@ -168,7 +164,7 @@ def test_two_runs_at_once_make_one_of_everything(mixed, clean, tmp_path):
         assert {m["state"] for m in world.moves("out_refund") + world.moves("out_invoice")
                 if m["state"] not in ("posted",)} <= {"cancel"}
         assert world.store.dead_letters(FLOW) == []
-        versions = world.store.order_versions([key(o) for o in orders])
+        versions = world.store.order_versions([woo_order_key(o) for o in orders])
         assert {v.outcome for v in versions.values()} == {"loaded"} and len(versions) == 3
     finally:
         world.world.server.stop()

@@ -8,25 +8,8 @@ from decimal import Decimal
 import pytest
 
 from retail_sync_sandbox.datagen.orders import state_at
-from tests.integration.sale_order_fixtures import start_order_world
+from tests.integration.sale_order_fixtures import woo_order_key
 from tests.order_pages import woo_page
-
-
-def key(order) -> str:
-    return f"woo-uk:order:{order['id']}"
-
-
-@pytest.fixture(scope="module")
-def good_orders(small_world):
-    bad = small_world.truth["bad_orders"]
-    return [o for o in small_world.orders_of("woo-uk") if key(o) not in bad]
-
-
-@pytest.fixture
-def world(tmp_path, small_world):
-    created = start_order_world(tmp_path, small_world.catalog)
-    yield created
-    created.world.server.stop()
 
 
 def unpaid(order: dict, story: str = "authorized") -> dict:
@@ -34,55 +17,55 @@ def unpaid(order: dict, story: str = "authorized") -> dict:
     return dict(state_at(order, order["created_at"]), story=story)
 
 
-def test_paid_orders_are_confirmed_invoiced_and_paid_in_the_gateways_journal(world, good_orders):
+def test_paid_orders_are_confirmed_invoiced_and_paid_in_the_gateways_journal(order_world, good_orders):
     orders = [o for o in good_orders if o["story"] in ("paid", "fulfilled") and not o["refunds"]][:4]
-    outcome = world.load(woo_page(orders))
+    outcome = order_world.load(woo_page(orders))
     assert outcome.counts == {"loaded": 4} and outcome.held == []
-    stripe = world.client.call("account.journal", "search", [["code", "=", "STRP"]])
-    sales = world.sale_orders()
+    stripe = order_world.client.call("account.journal", "search", [["code", "=", "STRP"]])
+    sales = order_world.sale_orders()
     assert {s["state"] for s in sales} == {"sale"}
-    invoices = world.moves("out_invoice")
+    invoices = order_world.moves("out_invoice")
     assert len(invoices) == 4 and {i["state"] for i in invoices} == {"posted"}
     assert {i["payment_state"] for i in invoices} <= {"in_payment", "paid"} and {i["amount_residual"] for i in invoices} == {0}
     assert sorted(i["amount_total"] for i in invoices) == sorted(float(o["total"]) for o in orders)
     for sale in sales:
         assert len(sale["invoice_ids"]) == 1
-    payments = world.payments()
+    payments = order_world.payments()
     assert {p["journal_id"][0] for p in payments} == set(stripe) and {p["payment_type"] for p in payments} == {"inbound"}
     assert round(sum(p["amount"] for p in payments), 2) == float(sum(Decimal(o["total"]) for o in orders))
     # A picking to ship each one (the warehouse may pick a paid order).
-    pickings = world.client.call("stock.picking", "search_read", [["sale_id", "in", [s["id"] for s in sales]]],
+    pickings = order_world.client.call("stock.picking", "search_read", [["sale_id", "in", [s["id"] for s in sales]]],
                                  ["state"])
     assert len(pickings) == 4
 
 
 @pytest.mark.parametrize("story", ["authorized", "pending_payment"])
-def test_an_unpaid_order_is_held_then_confirmed_when_a_later_version_is_paid(world, good_orders, story):
+def test_an_unpaid_order_is_held_then_confirmed_when_a_later_version_is_paid(order_world, good_orders, story):
     order = next(o for o in good_orders if o["story"] == "paid" and not o["refunds"])
-    first = world.load(woo_page([unpaid(order, story)]))
-    assert first.outcomes == {key(order): "loaded"} and first.held == [key(order)]
-    [sale] = world.sale_orders()
+    first = order_world.load(woo_page([unpaid(order, story)]))
+    assert first.outcomes == {woo_order_key(order): "loaded"} and first.held == [woo_order_key(order)]
+    [sale] = order_world.sale_orders()
     status = "authorized" if story == "authorized" else "pending"
     assert sale["state"] == "draft" and f"On hold: payment {status} in woo-uk" in sale["note"]
-    assert world.moves("out_invoice") == [] and world.payments() == []
-    assert world.client.call("stock.picking", "search_count", []) == 0       # nothing for the warehouse yet
+    assert order_world.moves("out_invoice") == [] and order_world.payments() == []
+    assert order_world.client.call("stock.picking", "search_count", []) == 0       # nothing for the warehouse yet
 
     # The same unpaid version again: nothing to do. Then the payment is taken.
-    assert world.load(woo_page([unpaid(order, story)]), "run-2").counts == {"skipped": 1}
-    later = world.load(woo_page([order]), "run-3")
-    assert later.outcomes == {key(order): "loaded"} and later.held == []
-    [sale] = world.sale_orders()
+    assert order_world.load(woo_page([unpaid(order, story)]), "run-2").counts == {"skipped": 1}
+    later = order_world.load(woo_page([order]), "run-3")
+    assert later.outcomes == {woo_order_key(order): "loaded"} and later.held == []
+    [sale] = order_world.sale_orders()
     assert sale["state"] == "sale" and "On hold" not in (sale["note"] or "")
-    [invoice] = world.moves("out_invoice")
+    [invoice] = order_world.moves("out_invoice")
     assert invoice["state"] == "posted" and invoice["amount_residual"] == 0
-    assert [p["amount"] for p in world.payments()] == [float(order["total"])]
+    assert [p["amount"] for p in order_world.payments()] == [float(order["total"])]
     assert later.latency_seconds == {}          # the sale order existed already: its latency was the first run's
-    assert first.latency_seconds[key(order)] > 0
+    assert first.latency_seconds[woo_order_key(order)] > 0
 
 
-def test_a_partially_paid_order_stays_held(world, good_orders):
+def test_a_partially_paid_order_stays_held(order_world, good_orders):
     order = next(o for o in good_orders if o["story"] == "partially_paid")
-    outcome = world.load(woo_page([order]))
-    assert outcome.held == [key(order)]
-    [sale] = world.sale_orders()
+    outcome = order_world.load(woo_page([order]))
+    assert outcome.held == [woo_order_key(order)]
+    [sale] = order_world.sale_orders()
     assert sale["state"] == "draft" and "On hold" in sale["note"]

@@ -7,18 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from tests.integration.sale_order_fixtures import start_order_world
+from tests.integration.sale_order_fixtures import start_order_world, woo_order_key
 from tests.order_pages import woo_page
-
-
-def key(order) -> str:
-    return f"woo-uk:order:{order['id']}"
 
 
 @pytest.mark.parametrize("version", [17, 19])
 def test_paid_held_and_refunded_orders_on_each_version(small_world, tmp_path, version):
     bad = small_world.truth["bad_orders"]
-    good = [o for o in small_world.orders_of("woo-uk") if key(o) not in bad]
+    good = [o for o in small_world.orders_of("woo-uk") if woo_order_key(o) not in bad]
     paid = next(o for o in good if o["story"] == "paid" and not o["refunds"])
     held = next(o for o in good if o["story"] == "authorized")
     refunded = next(o for o in good if o["story"] == "partially_refunded" and len(o["lines"]) > 1)
@@ -27,7 +23,7 @@ def test_paid_held_and_refunded_orders_on_each_version(small_world, tmp_path, ve
         assert world.client.protocol == ("json2" if version == 19 else "jsonrpc")
         outcome = world.load(woo_page([paid, held, refunded]))
         assert outcome.counts == {"loaded": 3}, outcome.reasons
-        assert outcome.held == [key(held)]
+        assert outcome.held == [woo_order_key(held)]
         states = {o["client_order_ref"]: o["state"] for o in world.sale_orders()}
         assert states == {paid["name"]: "sale", held["name"]: "draft", refunded["name"]: "sale"}
         assert {(i["state"], i["amount_residual"]) for i in world.moves("out_invoice")} == {("posted", 0)}
