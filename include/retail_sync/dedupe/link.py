@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from retail_sync.dedupe.model import COMPARED_FIELDS, database_api, trained_linker
+from retail_sync.dedupe.model import COMPARED_FIELDS, database_api, other_people_condition, trained_linker
 from retail_sync.dedupe.settings import DedupeSettings
 from retail_sync.dedupe.standardize import standardize
 
@@ -26,7 +27,8 @@ class LinkResult:
     """`pairs`: every scored pair at or above `predict_threshold` (PAIRS_SCHEMA): the ids (id_l < id_r), the
     match probability, and the compared fields (COMPARED_FIELDS) that spoke for the match (their level —
     exact, or near: a typo, swapped names, the same postcode — weighs towards a match) and against it; a
-    field missing on either side is in neither. `clusters`: every id with its cluster (CLUSTERS_SCHEMA),
+    field missing on either side is in neither; a pair the people-apart check names
+    (`model.other_people_condition`: given names and birth years disagree) is left out. `clusters`: every id with its cluster (CLUSTERS_SCHEMA),
     the records joined by pairs at or above `cluster_threshold`; a cluster is named by its smallest id."""
 
     pairs: pa.Table
@@ -39,26 +41,30 @@ def link(table: pa.Table, settings: DedupeSettings | None = None) -> LinkResult:
     standardized = standardize(table)
     db_api = database_api(settings)
     linker = trained_linker(db_api, standardized, settings)
-    predictions = linker.inference.predict(threshold_match_probability=settings.predict_threshold)
+    scored = linker.inference.predict(threshold_match_probability=settings.predict_threshold)
+    # Pairs the people-apart check names (a household's members) are dropped before clustering: no
+    # probability makes them one person.
+    predictions = linker.misc.query_sql(f"select * from {scored.physical_name} where not {other_people_condition()}")
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=settings.cluster_threshold)
-    pairs = _pairs(predictions.as_pandas_dataframe())
-    members = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
-    return LinkResult(pairs, pa.table({"id": pa.array(members["unique_id"].astype(str), pa.string()),
-                                       "cluster_id": pa.array(members["cluster_id"].astype(str), pa.string())},
+    pairs = _pairs(predictions.as_pyarrow_table())
+    members = clusters.as_pyarrow_table()
+    return LinkResult(pairs, pa.table({"id": pc.cast(members["unique_id"], pa.string()),
+                                       "cluster_id": pc.cast(members["cluster_id"], pa.string())},
                                       schema=CLUSTERS_SCHEMA),
                       linker.misc.save_model_to_json())
 
 
-def _pairs(frame) -> pa.Table:
+def _pairs(frame: pa.Table) -> pa.Table:
     """The scored pairs with each compared field's match weight read as for (> 0) or against (< 0)."""
-    fields = [field for field in COMPARED_FIELDS if f"mw_{field}" in frame.columns]
-    weights = {field: frame[f"mw_{field}"].tolist() for field in fields}
-    agreed = [[f for f in fields if weights[f][i] > 0] for i in range(len(frame))]
-    disagreed = [[f for f in fields if weights[f][i] < 0] for i in range(len(frame))]
-    table = pa.table({"id_l": pa.array(frame["unique_id_l"].astype(str), pa.string()),
-                      "id_r": pa.array(frame["unique_id_r"].astype(str), pa.string()),
-                      "match_probability": pa.array(frame["match_probability"], pa.float64()),
+    fields = [field for field in COMPARED_FIELDS if f"mw_{field}" in frame.column_names]
+    weights = [frame[f"mw_{field}"].to_pylist() for field in fields]
+    rows = list(zip(*weights, strict=True)) if weights else [()] * frame.num_rows
+    agreed = [[f for f, w in zip(fields, row, strict=True) if w is not None and w > 0] for row in rows]
+    disagreed = [[f for f, w in zip(fields, row, strict=True) if w is not None and w < 0] for row in rows]
+    table = pa.table({"id_l": pc.cast(frame["unique_id_l"], pa.string()),
+                      "id_r": pc.cast(frame["unique_id_r"], pa.string()),
+                      "match_probability": pc.cast(frame["match_probability"], pa.float64()),
                       "agreed": pa.array(agreed, FIELD_LIST), "disagreed": pa.array(disagreed, FIELD_LIST)},
                      schema=PAIRS_SCHEMA)
     return table.sort_by([("match_probability", "descending"), ("id_l", "ascending"), ("id_r", "ascending")])

@@ -14,8 +14,18 @@ What it plants, because each is a way record linkage goes wrong:
   with their own given name and a birth year at least two years from the others' (different people: never
   to be merged; a couple born the same year is not planted);
 - namesakes: people with the same given and family name at other addresses (names are drawn with a
-  Zipf-like skew, as real names are, so common names repeat by themselves too);
+  Zipf-Mandelbrot skew, so common names repeat by themselves too);
 - records with no email and no phone.
+
+Drawn to the proportions of real customer data, because at a million records an unreal collision is
+repeated thousands of times and the model is then scored on the generator's artefacts:
+- names: the commonest family name is ~0.5 % of people and the commonest given name ~2.4 % (real: Smith is
+  0.83 % of the US 2010 census, Peeters ~0.3 % of Belgians; the commonest given names 1–3 %). A plain Zipf
+  over these pools made one family name 7.7 % and one given name 10 % of everyone: 0.8 % shared ONE full
+  name, 8,000 people at 1,000,000 — ~70 times the commonest real full name (James Smith, ~0.012 %);
+- emails: an address is one mailbox, which a provider gives to one account holder (a taken address is
+  refused and the customer picks another number); only a household's shared address is planted twice.
+  Drawn freely, ~1 % of addresses went to two unrelated namesakes, which every model rightly links.
 """
 
 from __future__ import annotations
@@ -90,13 +100,14 @@ class CustomerBase:
 
 
 class _Names:
-    """Zipf-skewed draws from synthesized name pools (a few names common, most rare)."""
+    """Zipf-Mandelbrot draws from synthesized name pools: weight 1 / (rank + head), a head of similarly common
+    names (`head` sets the commonest one's share, see the module's text) and a long tail of rare ones."""
 
-    def __init__(self, stems: list[str], endings: list[str], extra: list[str], rng: random.Random):
+    def __init__(self, stems: list[str], endings: list[str], extra: list[str], rng: random.Random, head: int):
         pool = sorted({s + e for s in stems for e in endings} | set(extra))
         rng.shuffle(pool)
         self.pool = pool
-        weights = [1 / (rank + 1) ** 0.9 for rank in range(len(pool))]
+        weights = [1 / (rank + head) for rank in range(len(pool))]
         total, running, self.cum = sum(weights), 0.0, []
         for w in weights:
             running += w / total
@@ -109,8 +120,9 @@ class _Names:
 def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, household_share: float = 0.06,
                   namesake_share: float = 0.01) -> CustomerBase:
     rng = random.Random(seed)
-    given = _Names(GIVEN_STEMS, GIVEN_ENDINGS, list(NICKNAMES), rng)
-    family = _Names(FAMILY_STEMS, FAMILY_ENDINGS, [], rng)
+    given = _Names(GIVEN_STEMS, GIVEN_ENDINGS, list(NICKNAMES), rng, head=10)
+    family = _Names(FAMILY_STEMS, FAMILY_ENDINGS, [], rng, head=50)
+    emails = _Mailboxes()
     cities = {c: [s + e for s in CITY_STEMS for e in CITY_ENDINGS] for c in COUNTRIES}
     rows: list[Record] = []
     kinds: dict[int, str] = {}
@@ -120,7 +132,7 @@ def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, ho
     entity = 0
     while len(rows) < originals:
         entity += 1
-        person = _person(rng, entity, given, family, cities)
+        person = _person(rng, entity, given, family, cities, emails)
         rows.append(person)
         roll = rng.random()
         if roll < household_share and len(rows) < originals - 4:
@@ -129,11 +141,11 @@ def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, ho
             shared_phone = rng.random() < 0.6
             for _ in range(rng.randrange(1, 4)):
                 entity += 1
-                other = _person(rng, entity, given, family, cities)
+                other = _person(rng, entity, given, family, cities, emails)
                 while other.given_name in {rows[m].given_name for m in members}:
                     other = replace(other, given_name=given.draw(rng))      # one name per child, as parents do
                 while any(abs(int(other.date_of_birth[:4]) - int(rows[m].date_of_birth[:4])) < 2 for m in members):
-                    other = replace(other, date_of_birth=_person(rng, entity, given, family, cities).date_of_birth)
+                    other = replace(other, date_of_birth=_person(rng, entity, given, family, cities, emails).date_of_birth)
                 rows.append(replace(person, entity=entity, given_name=other.given_name,
                                     date_of_birth=other.date_of_birth,
                                     email=person.email if shared_email else other.email,
@@ -142,18 +154,21 @@ def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, ho
             households.append(members)
         elif roll < household_share + namesake_share and len(rows) < originals - 1:
             entity += 1
-            other = _person(rng, entity, given, family, cities)
+            other = _person(rng, entity, given, family, cities, emails)
             rows.append(replace(other, given_name=person.given_name, family_name=person.family_name))
             namesakes.append([len(rows) - 2, len(rows) - 1])
     big = [rng.randrange(len(rows))]
     for _ in range(BIG_CLUSTER - 1):
         kind = DUPLICATE_KINDS[len(big) % len(DUPLICATE_KINDS)]
-        rows.append(_duplicate(rng, rows[big[0]], kind, family))
+        rows.append(_duplicate(rng, rows[big[0]], kind, family, emails))
         kinds[len(rows) - 1] = kind
         big.append(len(rows) - 1)
     while len(rows) < records:
         kind = rng.choice(DUPLICATE_KINDS)
-        rows.append(_duplicate(rng, rows[rng.randrange(originals)], kind, family))
+        source = rng.randrange(originals)
+        if source == big[0]:
+            continue                  # the big cluster stays at exactly BIG_CLUSTER records
+        rows.append(_duplicate(rng, rows[source], kind, family, emails))
         kinds[len(rows) - 1] = kind
     order = list(range(len(rows)))
     rng.shuffle(order)
@@ -168,7 +183,8 @@ def customer_base(records: int, seed: int = 7, duplicate_share: float = 0.15, ho
                         [[ids[i] for i in n] for n in namesakes], [ids[i] for i in big])
 
 
-def _person(rng: random.Random, entity: int, given: _Names, family: _Names, cities: dict) -> Record:
+def _person(rng: random.Random, entity: int, given: _Names, family: _Names, cities: dict, emails: _Mailboxes
+            ) -> Record:
     country = rng.choices(list(COUNTRIES), weights=[v[0] for v in COUNTRIES.values()])[0]
     _, prefix, low, high = COUNTRIES[country]
     first, last = given.draw(rng), family.draw(rng)
@@ -185,12 +201,27 @@ def _person(rng: random.Random, entity: int, given: _Names, family: _Names, citi
     street = f"{kind}{stem}" if kind.endswith(" ") else f"{stem}{kind}"
     born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 66 * 365))
     local = f"{first}.{last}".lower() if rng.random() < 0.6 else f"{first[0]}{last}{rng.randrange(100)}".lower()
-    email = f"{local}{rng.randrange(1000)}@{rng.choice(MAIL_DOMAINS)}" if rng.random() < 0.9 else None
+    email = emails.claim(rng, local, rng.choice(MAIL_DOMAINS)) if rng.random() < 0.9 else None
     phone = f"{prefix}{_subscriber(rng, country)}" if rng.random() < 0.85 else None
     if email is None and rng.random() < 0.5:
         phone = None                  # the ones that gave neither
     return Record(entity, first, last, email, phone, street, str(rng.randrange(1, 300)), city, postcode,
                   rng.choice(US_STATES) if country == "US" else None, country, born.isoformat())
+
+
+class _Mailboxes:
+    """The email addresses given out so far: a provider gives an address to one account holder only."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def claim(self, rng: random.Random, local: str, domain: str, numbers: int = 1000) -> str:
+        while True:
+            address = f"{local}{rng.randrange(numbers)}@{domain}"
+            if address.lower() not in self.taken:
+                self.taken.add(address.lower())
+                return address
+            numbers *= 2              # a taken address: the customer tries another (longer) number
 
 
 def _subscriber(rng: random.Random, country: str) -> str:
@@ -201,7 +232,7 @@ def _subscriber(rng: random.Random, country: str) -> str:
             "GB": lambda: "7" + digits(9)}[country]()
 
 
-def _duplicate(rng: random.Random, person: Record, kind: str, family: _Names) -> Record:
+def _duplicate(rng: random.Random, person: Record, kind: str, family: _Names, emails: _Mailboxes) -> Record:
     """The same person as another record would spell them."""
     if kind == "typo":
         return replace(person, family_name=typo(rng, person.family_name))
@@ -223,8 +254,8 @@ def _duplicate(rng: random.Random, person: Record, kind: str, family: _Names) ->
     if kind == "new_phone":
         return replace(person, phone=f"{COUNTRIES[person.country][1]}{_subscriber(rng, person.country)}")
     if kind == "new_email":
-        return replace(person, email=f"{person.given_name[0]}{person.family_name}{rng.randrange(100)}@"
-                                     f"{rng.choice(MAIL_DOMAINS)}".lower().replace(" ", ""))
+        return replace(person, email=emails.claim(rng, f"{person.given_name[0]}{person.family_name}".lower()
+                                                  .replace(" ", ""), rng.choice(MAIL_DOMAINS)))
     if kind == "no_email":
         return replace(person, email=None)
     if kind == "gmail_alias" and person.email:
@@ -240,7 +271,7 @@ def _duplicate(rng: random.Random, person: Record, kind: str, family: _Names) ->
         return moved if rng.random() < 0.66 else replace(moved, city=typo(rng, person.city) + " " + rng.choice("NSEW"))
     if kind == "married_name":
         return replace(person, family_name=family.draw(rng),
-                       email=f"{person.given_name}.{rng.randrange(10_000)}@{rng.choice(MAIL_DOMAINS)}".lower())
+                       email=emails.claim(rng, f"{person.given_name}.".lower(), rng.choice(MAIL_DOMAINS), 10_000))
     if kind == "dob_typo" and person.date_of_birth:
         y, m, d = person.date_of_birth.split("-")
         return replace(person, date_of_birth=f"{y}-{m}-{d[::-1]}" if int(d[::-1]) <= 28 and d[0] != "0"
