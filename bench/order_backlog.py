@@ -17,7 +17,8 @@ the whole backlog.
 The Shopify sandboxes run with their throttle raised (BENCH_SHOPIFY_BUCKET / BENCH_SHOPIFY_RESTORE, default
 20,000 / 20,000 points/s): Shopify's standard 100 points/s alone would take a quarter of an hour for 4,500
 orders (bench/shopify_orders.py measures that), and this bench is about the Odoo side. Set them to 2000 / 100
-for a standard plan. BENCH_ORDER_PROFILE=<dir> writes a cProfile of each pull there.
+for a standard plan. BENCH_ORDER_PROFILE=<dir> writes a cProfile of each pull there. Every BENCH_PROGRESS_S (default 120) seconds a
+progress line (sale orders loaded, RPC and create calls so far, the pulls' peak memory) goes to stderr.
 
     python -m bench.order_backlog                 # the issue's size
     BENCH_ORDERS=300 python -m bench.order_backlog    # a quick run
@@ -33,8 +34,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack, nullcontext, suppress
 from pathlib import Path
 
 import httpx
@@ -47,6 +49,7 @@ BASELINE_ORDERS = int(os.environ.get("BENCH_BASELINE_ORDERS", "300"))
 SHOPIFY_BUCKET = os.environ.get("BENCH_SHOPIFY_BUCKET", "20000")
 SHOPIFY_RESTORE = os.environ.get("BENCH_SHOPIFY_RESTORE", "20000")
 PROFILE_DIR = os.environ.get("BENCH_ORDER_PROFILE")
+PROGRESS_S = float(os.environ.get("BENCH_PROGRESS_S", "120"))
 TIMEOUT_S = float(os.environ.get("BENCH_ODOO_TIMEOUT_S", "600"))   # a loaded machine makes big batches slow
 SEED = 7                               # the storefront sandboxes' default world
 ODOO_VERSION = "18"
@@ -157,13 +160,36 @@ def run_pulls(odoo: SandboxProcess, stores: dict[str, SandboxProcess], workdir: 
                 "profile": str(Path(PROFILE_DIR) / f"{channel}.prof") if PROFILE_DIR else None}
         children[channel] = subprocess.Popen([sys.executable, "-m", "bench.order_backlog", "--child", json.dumps(args)],
                                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    watching = threading.Event()
+    threading.Thread(target=report_progress, args=(odoo, children, started, watching), daemon=True).start()
     results = []
     for channel, child in children.items():
         out, _ = child.communicate()
         if child.returncode:
             raise RuntimeError(f"the pull of {channel} failed (exit {child.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
+    watching.set()
     return results, time.perf_counter() - started
+
+
+def report_progress(odoo: SandboxProcess, children: dict[str, subprocess.Popen], started: float,
+                    done: threading.Event) -> None:
+    """Every BENCH_PROGRESS_S seconds, a line on stderr: how far the drain is (a 10,000-order run takes a while,
+    and a run cut short still shows its rate), from the sandbox's own counters (no RPC call is added)."""
+    while not done.wait(PROGRESS_S):
+        try:
+            stats = odoo_stats(odoo)["by_call"]
+        except httpx.HTTPError:          # the sandbox busy with a big batch past the 5 s default: next time
+            continue
+        creates = sum(row["calls"] for key, row in stats.items() if key.rsplit(".", 1)[-1] in CREATES)
+        sale_orders = stats.get("sale.order.load", {}).get("records", 0)
+        rss = {}
+        for channel, child in children.items():
+            with suppress(OSError, StopIteration):
+                rss[channel] = peak_rss_mib(child.pid)
+        print(json.dumps({"progress_s": round(time.perf_counter() - started), "sale_orders_loaded": sale_orders,
+                          "rpc_calls": sum(r["calls"] for r in stats.values()), "create_calls": creates,
+                          "pull_peak_rss_mib": rss}), file=sys.stderr, flush=True)
 
 
 def pipeline(prepared: Path, stores: dict[str, SandboxProcess], workdir: Path) -> dict:
