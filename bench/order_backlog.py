@@ -49,6 +49,7 @@ BASELINE_ORDERS = int(os.environ.get("BENCH_BASELINE_ORDERS", "300"))
 SHOPIFY_BUCKET = os.environ.get("BENCH_SHOPIFY_BUCKET", "20000")
 SHOPIFY_RESTORE = os.environ.get("BENCH_SHOPIFY_RESTORE", "20000")
 PROFILE_DIR = os.environ.get("BENCH_ORDER_PROFILE")
+STARTUP_S = float(os.environ.get("BENCH_STARTUP_S", "1800"))   # a store builds its world before it listens
 PROGRESS_S = float(os.environ.get("BENCH_PROGRESS_S", "120"))
 TIMEOUT_S = float(os.environ.get("BENCH_ODOO_TIMEOUT_S", "600"))   # a loaded machine makes big batches slow
 SEED = 7                               # the storefront sandboxes' default world
@@ -89,7 +90,7 @@ def prepare_odoo(url: str) -> None:
 
 def odoo_process(db_file: Path) -> SandboxProcess:
     return SandboxProcess("odoo", "--version", ODOO_VERSION, "--db", f"sqlite:///{db_file}", "--seed", "demo",
-                          "--faults", json.dumps({"latency_ms": LATENCY_MS}), env=ODOO_ENV)
+                          "--faults", json.dumps({"latency_ms": LATENCY_MS}), env=ODOO_ENV, startup_s=STARTUP_S)
 
 
 def odoo_client(url: str):
@@ -99,7 +100,8 @@ def odoo_client(url: str):
 
 
 def odoo_stats(server: SandboxProcess) -> dict:
-    return httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()
+    # A busy sandbox answers after the call it is working on: as long as an RPC call may take.
+    return httpx.get(f"{server.url}/sandbox/stats", headers=server.control, timeout=TIMEOUT_S).json()
 
 
 def connector(channel: str, url: str):
@@ -179,7 +181,7 @@ def report_progress(odoo: SandboxProcess, children: dict[str, subprocess.Popen],
     while not done.wait(PROGRESS_S):
         try:
             stats = odoo_stats(odoo)["by_call"]
-        except httpx.HTTPError:          # the sandbox busy with a big batch past the 5 s default: next time
+        except httpx.HTTPError:          # the sandbox stopping at the end of the drain
             continue
         creates = sum(row["calls"] for key, row in stats.items() if key.rsplit(".", 1)[-1] in CREATES)
         sale_orders = stats.get("sale.order.load", {}).get("records", 0)
@@ -301,10 +303,16 @@ def main() -> None:
         started = time.perf_counter()
         preparing = multiprocessing.get_context("spawn").Process(target=prepare_odoo, args=(f"sqlite:///{prepared}",))
         preparing.start()
-        stores = {channel: running.enter_context(SandboxProcess(
-            platform, "--store", channel, "--seed", str(SEED), "--scale", f"{scale():g}",
-            *(("--bucket", SHOPIFY_BUCKET, "--restore-rate", SHOPIFY_RESTORE) if platform == "shopify" else ()),
-            env=STORE_ENV)) for channel, platform in STORES.items()}
+        # The stores build their worlds at once (each takes minutes at 10,000 orders), then are waited for.
+        stores = {}
+        for channel, platform in STORES.items():
+            stores[channel] = SandboxProcess(
+                platform, "--store", channel, "--seed", str(SEED), "--scale", f"{scale():g}",
+                *(("--bucket", SHOPIFY_BUCKET, "--restore-rate", SHOPIFY_RESTORE) if platform == "shopify" else ()),
+                env=STORE_ENV, startup_s=STARTUP_S).start()
+            running.push(stores[channel])          # stopped on leaving, ready or not
+        for store in stores.values():
+            store.ready()
         preparing.join()
         if preparing.exitcode:
             raise RuntimeError("preparing the Odoo sandbox for the orders failed")

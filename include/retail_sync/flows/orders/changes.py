@@ -107,7 +107,8 @@ class OrderChanges:
         order_ids = sorted({sale_ids[r["order_key"]] for r in refunds})
         invoice_ids = {r["id"]: r["invoice_ids"] for r in self.client.call(
             "sale.order", "search_read", [["id", "in", order_ids]], ["invoice_ids"])}
-        moves = self._read_invoices_and_credit_notes(m for found in invoice_ids.values() for m in found)
+        found_moves = sorted({m for found in invoice_ids.values() for m in found})
+        moves = self._read_invoices_and_credit_notes(found_moves)
         invoice_of = {}                                                     # refund key -> the invoice to credit
         for refund in refunds:
             invoices = sorted(m for m in invoice_ids.get(sale_ids[refund["order_key"]], [])
@@ -122,8 +123,11 @@ class OrderChanges:
             line_ids = {k: e.odoo_id for k, e in self.store.ledger(
                 [li["key"] for li in lines] + [shipping_line_key(k) for k in by_key]).items()}
             failed.update(self._credit_notes(missing, invoice_of, moves, by_key, line_ids))
-            moves = self._read_invoices_and_credit_notes(invoice_of.values())
+            moves = self._read_invoices_and_credit_notes(found_moves)
         notes = self._keep_one_credit_note(refunds, moves, failed)
+        for refund in refunds:          # never an order loaded while one of its refunds is not credited
+            if refund["key"] not in notes and refund["key"] not in failed:
+                failed[refund["key"]] = f"refund {refund['key']}: its credit note is not in Odoo after it was created"
         drafts = {}
         for refund in refunds:
             note = notes.get(refund["key"])
