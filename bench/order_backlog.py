@@ -12,12 +12,13 @@ connectors, against a fresh copy of the same prepared Odoo with the same latency
 per order, search the partner by email, create it if missing, create the sale order with its lines, confirm —
 one call each. Its SKU → product map is read once up front (not charged per order), and it does no validation,
 no invoice and no payment: a lower bound on what a naive loader costs. Its time per order is extrapolated to
-the whole backlog.
+the whole backlog. BENCH_PARTS=baseline (or pipeline) runs one of the two alone, on the same prepared world.
 
 The Shopify sandboxes run with their throttle raised (BENCH_SHOPIFY_BUCKET / BENCH_SHOPIFY_RESTORE, default
 20,000 / 20,000 points/s): Shopify's standard 100 points/s alone would take a quarter of an hour for 4,500
 orders (bench/shopify_orders.py measures that), and this bench is about the Odoo side. Set them to 2000 / 100
-for a standard plan. BENCH_ORDER_PROFILE=<dir> writes a cProfile of each pull there.
+for a standard plan. BENCH_ORDER_PROFILE=<dir> writes a cProfile of each pull there. Every BENCH_PROGRESS_S (default 120) seconds a
+progress line (sale orders loaded, RPC and create calls so far, the pulls' peak memory) goes to stderr.
 
     python -m bench.order_backlog                 # the issue's size
     BENCH_ORDERS=300 python -m bench.order_backlog    # a quick run
@@ -33,8 +34,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack, nullcontext, suppress
 from pathlib import Path
 
 import httpx
@@ -47,6 +49,9 @@ BASELINE_ORDERS = int(os.environ.get("BENCH_BASELINE_ORDERS", "300"))
 SHOPIFY_BUCKET = os.environ.get("BENCH_SHOPIFY_BUCKET", "20000")
 SHOPIFY_RESTORE = os.environ.get("BENCH_SHOPIFY_RESTORE", "20000")
 PROFILE_DIR = os.environ.get("BENCH_ORDER_PROFILE")
+STARTUP_S = float(os.environ.get("BENCH_STARTUP_S", "1800"))   # a store builds its world before it listens
+PARTS = os.environ.get("BENCH_PARTS", "pipeline,baseline").split(",")   # either alone on a busy machine
+PROGRESS_S = float(os.environ.get("BENCH_PROGRESS_S", "120"))
 TIMEOUT_S = float(os.environ.get("BENCH_ODOO_TIMEOUT_S", "600"))   # a loaded machine makes big batches slow
 SEED = 7                               # the storefront sandboxes' default world
 ODOO_VERSION = "18"
@@ -86,7 +91,7 @@ def prepare_odoo(url: str) -> None:
 
 def odoo_process(db_file: Path) -> SandboxProcess:
     return SandboxProcess("odoo", "--version", ODOO_VERSION, "--db", f"sqlite:///{db_file}", "--seed", "demo",
-                          "--faults", json.dumps({"latency_ms": LATENCY_MS}), env=ODOO_ENV)
+                          "--faults", json.dumps({"latency_ms": LATENCY_MS}), env=ODOO_ENV, startup_s=STARTUP_S)
 
 
 def odoo_client(url: str):
@@ -96,7 +101,8 @@ def odoo_client(url: str):
 
 
 def odoo_stats(server: SandboxProcess) -> dict:
-    return httpx.get(f"{server.url}/sandbox/stats", headers=server.control).json()
+    # A busy sandbox answers after the call it is working on: as long as an RPC call may take.
+    return httpx.get(f"{server.url}/sandbox/stats", headers=server.control, timeout=TIMEOUT_S).json()
 
 
 def connector(channel: str, url: str):
@@ -157,13 +163,36 @@ def run_pulls(odoo: SandboxProcess, stores: dict[str, SandboxProcess], workdir: 
                 "profile": str(Path(PROFILE_DIR) / f"{channel}.prof") if PROFILE_DIR else None}
         children[channel] = subprocess.Popen([sys.executable, "-m", "bench.order_backlog", "--child", json.dumps(args)],
                                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    watching = threading.Event()
+    threading.Thread(target=report_progress, args=(odoo, children, started, watching), daemon=True).start()
     results = []
     for channel, child in children.items():
         out, _ = child.communicate()
         if child.returncode:
             raise RuntimeError(f"the pull of {channel} failed (exit {child.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
+    watching.set()
     return results, time.perf_counter() - started
+
+
+def report_progress(odoo: SandboxProcess, children: dict[str, subprocess.Popen], started: float,
+                    done: threading.Event) -> None:
+    """Every BENCH_PROGRESS_S seconds, a line on stderr: how far the drain is (a 10,000-order run takes a while,
+    and a run cut short still shows its rate), from the sandbox's own counters (no RPC call is added)."""
+    while not done.wait(PROGRESS_S):
+        try:
+            stats = odoo_stats(odoo)["by_call"]
+        except httpx.HTTPError:          # the sandbox stopping at the end of the drain
+            continue
+        creates = sum(row["calls"] for key, row in stats.items() if key.rsplit(".", 1)[-1] in CREATES)
+        sale_orders = stats.get("sale.order.load", {}).get("records", 0)
+        rss = {}
+        for channel, child in children.items():
+            with suppress(OSError, StopIteration):
+                rss[channel] = peak_rss_mib(child.pid)
+        print(json.dumps({"progress_s": round(time.perf_counter() - started), "sale_orders_loaded": sale_orders,
+                          "rpc_calls": sum(r["calls"] for r in stats.values()), "create_calls": creates,
+                          "pull_peak_rss_mib": rss}), file=sys.stderr, flush=True)
 
 
 def pipeline(prepared: Path, stores: dict[str, SandboxProcess], workdir: Path) -> dict:
@@ -275,25 +304,32 @@ def main() -> None:
         started = time.perf_counter()
         preparing = multiprocessing.get_context("spawn").Process(target=prepare_odoo, args=(f"sqlite:///{prepared}",))
         preparing.start()
-        stores = {channel: running.enter_context(SandboxProcess(
-            platform, "--store", channel, "--seed", str(SEED), "--scale", f"{scale():g}",
-            *(("--bucket", SHOPIFY_BUCKET, "--restore-rate", SHOPIFY_RESTORE) if platform == "shopify" else ()),
-            env=STORE_ENV)) for channel, platform in STORES.items()}
+        # The stores build their worlds at once (each takes minutes at 10,000 orders), then are waited for.
+        stores = {}
+        for channel, platform in STORES.items():
+            stores[channel] = SandboxProcess(
+                platform, "--store", channel, "--seed", str(SEED), "--scale", f"{scale():g}",
+                *(("--bucket", SHOPIFY_BUCKET, "--restore-rate", SHOPIFY_RESTORE) if platform == "shopify" else ()),
+                env=STORE_ENV, startup_s=STARTUP_S).start()
+            running.push(stores[channel])          # stopped on leaving, ready or not
+        for store in stores.values():
+            store.ready()
         preparing.join()
         if preparing.exitcode:
             raise RuntimeError("preparing the Odoo sandbox for the orders failed")
         setup_s = time.perf_counter() - started
         (work / "pipeline").mkdir()
-        figures = pipeline(prepared, stores, work / "pipeline")
-        baseline = naive(prepared, stores, work)
+        figures = pipeline(prepared, stores, work / "pipeline") if "pipeline" in PARTS else None
+        baseline = naive(prepared, stores, work) if "baseline" in PARTS else None
     result = {"bench": "order_backlog", "orders_waiting": ORDERS, "stores": list(STORES),
               "odoo_latency_ms_per_call": LATENCY_MS, "odoo_version": int(ODOO_VERSION),
               "shopify_throttle": {"bucket": float(SHOPIFY_BUCKET), "restore_per_s": float(SHOPIFY_RESTORE)},
               "load_average_at_start": [round(x, 1) for x in load], "setup_s": round(setup_s, 1),
-              "pipeline": figures, "naive_baseline": baseline,
-              "speed_ratio_pipeline_vs_naive": round(figures["orders_per_s"] / baseline["orders_per_s"], 1),
-              "calls_ratio_naive_vs_pipeline": round(baseline["rpc_calls_per_order"]
-                                                     / figures["rpc_calls_per_order"], 1)}
+              "pipeline": figures, "naive_baseline": baseline}
+    if figures and baseline:
+        result.update(speed_ratio_pipeline_vs_naive=round(figures["orders_per_s"] / baseline["orders_per_s"], 1),
+                      calls_ratio_naive_vs_pipeline=round(baseline["rpc_calls_per_order"]
+                                                          / figures["rpc_calls_per_order"], 1))
     print(json.dumps(result))
 
 

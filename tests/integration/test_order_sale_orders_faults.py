@@ -21,15 +21,14 @@ from tests.integration.catalog_fixtures import API_KEY, FAST
 from tests.integration.sale_order_fixtures import FLOW, start_order_world, woo_order_key
 from tests.order_pages import woo_page
 
-# Each kind of write the load makes, and which of its calls loses its answer (the 2nd post is the credit
-# note's, the 2nd payment wizard the refund's).
+# Each kind of write the load makes, and which of its calls loses its answer (the account.move create is the
+# credit note's, the 2nd post the credit note's, the 2nd payment wizard the refund's).
 WRITES = [("res.partner.load", 1), ("sale.order.load", 1), ("sale.order.line.load", 1),
           ("sale.order.action_confirm", 1), ("sale.advance.payment.inv.create", 1),
           ("sale.advance.payment.inv.create_invoices", 1), ("account.move.action_post", 1),
           ("account.payment.register.create", 1), ("account.payment.register.action_create_payments", 1),
-          ("sale.order.action_cancel", 1), ("account.move.reversal.create", 1),
-          ("account.move.reversal.refund_moves", 1), ("account.move.write", 1), ("account.move.action_post", 2),
-          ("account.payment.register.action_create_payments", 2)]
+          ("sale.order.action_cancel", 1), ("account.move.create", 1), ("account.move.action_post", 2),
+          ("account.payment.register.create", 2), ("account.payment.register.action_create_payments", 2)]
 
 
 @pytest.fixture(scope="module")
