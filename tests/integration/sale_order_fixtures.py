@@ -4,17 +4,19 @@ the sale order tests read back."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import httpx
 import pyarrow as pa
 
 from retail_sync.channels.frames import OrderRows
 from retail_sync.flows.orders.load import PageOutcome, load_page
 from retail_sync.flows.orders.settings import OrderSettings
-from retail_sync.odoo.client import OdooClient, OdooConfig
-from tests.integration.catalog_fixtures import FAST, CatalogWorld, start_world
+from retail_sync.odoo.client import DEFAULT_TIMEOUT, OdooClient, OdooConfig
+from tests.integration.catalog_fixtures import API_KEY, FAST, CatalogWorld, start_world
 
 FLOW = "order_pull"
 CENT = Decimal("0.01")
@@ -92,6 +94,18 @@ class OrderWorld:
 def woo_order_key(order: dict) -> str:
     """The state store's key of a woo-uk order of the generated world."""
     return f"woo-uk:order:{order['id']}"
+
+
+def recording_client(world: OrderWorld, sequence: list[str]) -> OdooClient:
+    """A client of the world's Odoo that appends each call it sends (model.method) to `sequence`. Its own
+    timeout: httpx's default 5 s would time out, and repeat, a slow load on a busy machine."""
+    def record(request: httpx.Request) -> None:
+        request.read()
+        args = json.loads(request.content)["params"]["args"]
+        sequence.append(f"{args[3]}.{args[4]}" if len(args) > 4 else "common")   # version, authenticate
+
+    http = httpx.Client(base_url=world.world.server.url, timeout=DEFAULT_TIMEOUT, event_hooks={"request": [record]})
+    return OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
 
 def start_order_world(tmp: Path, catalog: list[dict], version: int = 18) -> OrderWorld:
     """`catalog`: the products pages may name; each is created in Odoo before the first page naming it."""

@@ -4,30 +4,22 @@ invoice, its key, its lines and amount), and a lost answer on the batched create
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
-import httpx
 import pytest
 
-from retail_sync.odoo.client import DEFAULT_TIMEOUT, OdooClient, OdooConfig
 from retail_sync.odoo.errors import OdooError
 from retail_sync_sandbox.datagen.orders import state_at
 from retail_sync_sandbox.faults import FaultPlan
-from tests.integration.catalog_fixtures import API_KEY, FAST
-from tests.integration.sale_order_fixtures import start_order_world
+from tests.integration.sale_order_fixtures import recording_client, start_order_world, woo_order_key
 from tests.order_pages import woo_page
-
-
-def key(order) -> str:
-    return f"woo-uk:order:{order['id']}"
 
 
 @pytest.fixture(scope="module")
 def refunded(small_world):
     """Two orders refunded in full and two in part (one line of several), all paid through Stripe."""
     bad = small_world.truth["bad_orders"]
-    good = [o for o in small_world.orders_of("woo-uk") if key(o) not in bad and len(o["refunds"]) == 1]
+    good = [o for o in small_world.orders_of("woo-uk") if woo_order_key(o) not in bad and len(o["refunds"]) == 1]
     full = [o for o in good if o["story"] == "refunded"][:2]
     partial = [o for o in good if o["story"] == "partially_refunded" and len(o["lines"]) > 1][:2]
     assert len(full) == len(partial) == 2
@@ -40,16 +32,6 @@ def paid_first(world, orders) -> None:
     assert world.moves("out_refund") == []
 
 
-def recording_client(world, sequence: list[str]) -> OdooClient:
-    def record(request: httpx.Request) -> None:
-        request.read()
-        args = json.loads(request.content)["params"]["args"]
-        sequence.append(f"{args[3]}.{args[4]}" if len(args) > 4 else "common")
-
-    http = httpx.Client(base_url=world.world.server.url, timeout=DEFAULT_TIMEOUT, event_hooks={"request": [record]})
-    return OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
-
-
 def credit_notes_as_refunded(world, orders, sale_orders: dict[str, int]) -> None:
     """One posted credit note per refund, of its order's invoice, for the refund's amount, paid back."""
     notes = world.moves("out_refund")
@@ -59,7 +41,7 @@ def credit_notes_as_refunded(world, orders, sale_orders: dict[str, int]) -> None
     for order in orders:
         [refund] = order["refunds"]
         [note] = [n for n in notes if f"[woo-uk:refund:{refund['id']}]" in n["ref"]]
-        assert [note["reversed_entry_id"][0]] == invoices[sale_orders[key(order)]]
+        assert [note["reversed_entry_id"][0]] == invoices[sale_orders[woo_order_key(order)]]
         assert Decimal(str(note["amount_total"])) == Decimal(refund["amount"]) and note["amount_residual"] == 0
         lines = world.client.call("account.move.line", "search_read",
                                   [["move_id", "=", note["id"]], ["display_type", "=", "product"]], ["quantity"])

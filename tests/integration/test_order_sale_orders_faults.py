@@ -4,21 +4,19 @@ once. Each ends as a clean run ends: no second sale order, line, invoice, paymen
 
 from __future__ import annotations
 
-import json
 import threading
 from contextlib import suppress
 
-import httpx
 import pytest
 
 from retail_sync.flows.orders.load import load_page
 from retail_sync.flows.orders.payment_state import cancel_moves
-from retail_sync.odoo.client import DEFAULT_TIMEOUT, OdooClient, OdooConfig
+from retail_sync.odoo.client import OdooClient, OdooConfig
 from retail_sync.odoo.errors import OdooError, OdooUserError
 from retail_sync.state.store import StateStore
 from retail_sync_sandbox.faults import FaultPlan
 from tests.integration.catalog_fixtures import API_KEY, FAST
-from tests.integration.sale_order_fixtures import FLOW, start_order_world, woo_order_key
+from tests.integration.sale_order_fixtures import FLOW, recording_client, start_order_world, woo_order_key
 from tests.order_pages import woo_page
 
 # Each kind of write the load makes, and which of its calls loses its answer (the account.move create is the
@@ -65,14 +63,7 @@ def clean(mixed, tmp_path_factory):
     world.add_products(catalog)
     sequence: list[str] = []
 
-    def record(request: httpx.Request) -> None:
-        request.read()
-        args = json.loads(request.content)["params"]["args"]
-        sequence.append(f"{args[3]}.{args[4]}" if len(args) > 4 else "common")   # version, authenticate
-
-    # The client's own timeout (httpx's default 5 s would time out, and repeat, a slow load on a busy machine).
-    http = httpx.Client(base_url=world.world.server.url, timeout=DEFAULT_TIMEOUT, event_hooks={"request": [record]})
-    client = OdooClient(OdooConfig(world.world.server.url, "odoo", "retail-sync", API_KEY), policy=FAST, http=http)
+    client = recording_client(world, sequence)
     try:
         outcome = world.load(woo_page(orders), client=client)
         assert outcome.counts == {"loaded": 3} and outcome.held == [woo_order_key(orders[1])]
