@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from retail_sync_sandbox.datagen.orders import state_at
-from tests.integration.sale_order_fixtures import woo_order_key
+from tests.integration.sale_order_fixtures import rows_of, woo_order_key
 from tests.order_pages import woo_page
 
 
@@ -69,3 +69,28 @@ def test_a_partially_paid_order_stays_held(order_world, good_orders):
     assert outcome.held == [woo_order_key(order)]
     [sale] = order_world.sale_orders()
     assert sale["state"] == "draft" and "On hold" in sale["note"]
+
+
+def test_each_payment_names_its_gateway_charge_as_settlement_looks_it_up(order_world, good_orders):
+    """The order's gateway id (a Stripe charge) is the sale order's reference, its invoice's payment
+    reference and its payment's memo, one per order even when one wizard pays the page: settlement finds a
+    charge's payment by that memo, and reports a payment nobody settled as missing at the provider."""
+    orders = [o for o in good_orders if o["story"] in ("paid", "fulfilled") and not o["refunds"]][:4]
+    page = woo_page(orders)
+    charges = {row["name"]: row["payment_reference"] for row in rows_of(page)["orders"]}
+    assert all(c and c.startswith("ch_") for c in charges.values()) and len(set(charges.values())) == 4
+    assert order_world.load(page).counts == {"loaded": 4}
+    memo = "memo" if order_world.client.version >= 18 else "ref"
+    sale_of = {s["id"]: s["client_order_ref"] for s in order_world.sale_orders()}
+    invoices = order_world.client.call("account.move", "search_read", [["move_type", "=", "out_invoice"]],
+                                       ["payment_reference", "line_ids"])
+    paid = {}
+    for payment in order_world.client.call("account.payment", "search_read", [], [memo, "reconciled_invoice_ids"]):
+        [invoice] = payment["reconciled_invoice_ids"]
+        paid[invoice] = payment[memo]
+    by_order = {}
+    for sale in order_world.sale_orders():
+        [invoice] = sale["invoice_ids"]
+        by_order[sale_of[sale["id"]]] = paid[invoice]
+    assert by_order == charges
+    assert {i["payment_reference"] for i in invoices} == set(charges.values())

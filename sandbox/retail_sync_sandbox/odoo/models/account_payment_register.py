@@ -152,7 +152,10 @@ class AccountPaymentRegister(Model):
                 "payment_type": batch["payment_type"], "partner_type": wizard["partner_type"] or "customer",
                 "partner_id": batch["partner_id"], "amount": amount,
                 "currency_id": wizard["currency_id"] or batch["currency_id"], "journal_id": wizard["journal_id"],
-                "date": wizard["payment_date"], label: wizard["communication"] or batch["communication"] or False})
+                "date": wizard["payment_date"],
+                # The wizard's memo is the one a person may edit (edit mode); otherwise each payment's own
+                # batch, that is its invoice's payment reference (_create_payment_vals_from_batch).
+                label: (wizard["communication"] if edit_mode else None) or batch["communication"] or False})
             payments.post([payment_id])
             payment_move = payments._row(payment_id)["move_id"]
             invoices = list(dict.fromkeys(r["move_id"] for r in lines.read(batch["lines"], ["move_id"], load=None)))
