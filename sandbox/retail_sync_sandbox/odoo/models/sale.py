@@ -110,6 +110,9 @@ class SaleOrder(Model):
         if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
             return super().create(vals_list)
         prepared = [self._fill_partner_defaults(dict(vals)) for vals in items]
+        unnamed = [vals for vals in prepared if vals.get("name", "New") in ("New", False, None)]
+        for vals, name in zip(unnamed, self._next_names(len(unnamed))):
+            vals["name"] = name
         # New lines ((0, 0, vals) commands) are created in one batch for all the orders, after them, and the
         # orders totalled once at the end rather than once per line.
         new_lines = [vals.pop("order_line") if _only_creates(vals.get("order_line")) else [] for vals in prepared]
@@ -125,20 +128,19 @@ class SaleOrder(Model):
     def _fill_partner_defaults(self, vals: dict) -> dict:
         """The computes of partner_invoice_id / partner_shipping_id / pricelist_id / currency_id."""
         partner = vals.get("partner_id")
-        if isinstance(partner, int) and not isinstance(partner, bool):
+        addressed = vals.get("partner_invoice_id") and vals.get("partner_shipping_id")
+        if isinstance(partner, int) and not isinstance(partner, bool) and not addressed:
             for field, address in _addresses(self.env, partner).items():
                 if not vals.get(field):
                     vals[field] = address
         if not vals.get("pricelist_id"):
             vals["pricelist_id"] = self.env["ir.model.data"].sudo().resolve("product", "list0") or False
-        if vals.get("name", "New") in ("New", False, None):
-            vals["name"] = self._next_name()
         return vals
 
-    def _next_name(self) -> str:
-        """ir.sequence 'sale.order': S + five digits."""
-        count = self.conn.scalar(sa.select(sa.func.count()).select_from(self.table))
-        return f"S{count + 1:05d}"
+    def _next_names(self, n: int) -> list[str]:
+        """ir.sequence 'sale.order': S + five digits, the next n of them."""
+        count = self.conn.scalar(sa.select(sa.func.count()).select_from(self.table)) if n else 0
+        return [f"S{count + i:05d}" for i in range(1, n + 1)]
 
     def write(self, ids, vals):
         ids = self.ids_arg(ids)
@@ -463,11 +465,13 @@ class SaleOrderLine(Model):
                                  .where(t.c.id.in_(ids)).order_by(t.c.sequence, t.c.id)).all()
         needs: dict[int, list[tuple]] = {}
         goods = _goods(self.env, {r.product_id for r in rows if r.product_id})
-        for r in rows:
-            if r.state != "sale" or r.display_type or r.product_id not in goods:
-                continue
-            moved = self.conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(moves.c.product_uom_qty), 0.0)).where(
-                moves.c.sale_line_id == r.id, moves.c.state != "cancel")) or 0.0
+        procured = [r for r in rows if r.state == "sale" and not r.display_type and r.product_id in goods]
+        in_moves = dict(self.conn.execute(
+            sa.select(moves.c.sale_line_id, sa.func.sum(moves.c.product_uom_qty))
+            .where(moves.c.sale_line_id.in_([r.id for r in procured]), moves.c.state != "cancel")
+            .group_by(moves.c.sale_line_id)).all()) if procured else {}
+        for r in procured:
+            moved = in_moves.get(r.id) or 0.0
             missing = (r.product_uom_qty or 0.0) - moved
             if missing > QTY_EPSILON:
                 needs.setdefault(r.order_id, []).append((r, missing))
