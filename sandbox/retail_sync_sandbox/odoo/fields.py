@@ -143,10 +143,13 @@ class Float(Field):
             return self.digits[1]
         name = self.digits(env.version) if callable(self.digits) else self.digits
         if "decimal.precision" in env:
-            model = env["decimal.precision"].sudo()
-            row = model.conn.execute(sa.select(model.table.c.digits).where(model.table.c.name == name)).first()
-            if row is not None:
-                return row.digits
+            precisions = env.cache.get("decimal.precision")
+            if precisions is None:
+                table = env["decimal.precision"].table
+                precisions = env.cache["decimal.precision"] = dict(
+                    env.conn.execute(sa.select(table.c.name, table.c.digits)).all())
+            if name in precisions:
+                return precisions[name]
         return SHIPPED_PRECISIONS.get(name, 2)
 
     def round(self, value: float | None, env) -> float | None:

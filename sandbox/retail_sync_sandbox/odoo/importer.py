@@ -49,13 +49,107 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
     if not isinstance(fields, list) or not isinstance(data, list):
         raise ValueError("load() takes a list of field names and a list of rows")
     _check_columns(model, fields)
+    savepoint = model.conn.begin_nested()
+    # Odoo first writes the rows as one batch (new records in one create(), existing ones written one by
+    # one); only when that raises does it retry row by row, to tell which rows fail and why.
+    ids = _load_batch(model, fields, data)
+    if ids is not None:
+        savepoint.commit()
+        return {"ids": ids, "messages": [], "nextrow": 0}
+    savepoint.rollback()
+    model.env.cache.clear()     # what the call read may have been rolled back with the batch
+    savepoint = model.conn.begin_nested()
+    ids, messages = _load_row_by_row(model, fields, data)
+    if any(m["type"] == "error" for m in messages):
+        savepoint.rollback()
+        return {"ids": False, "messages": messages, "nextrow": 0}
+    savepoint.commit()
+    return {"ids": ids, "messages": messages, "nextrow": 0}
+
+
+def _load_batch(model: Model, fields: list[str], data: list[list]) -> list[int] | None:
+    """Every row in batches; None when any row fails (the caller rolls back and retries row by row).
+
+    A batch is written when a row names, as its own external id or as a reference, an external id that a
+    row still in the batch makes (Odoo's load() flushes its batch then), and at the end."""
+    xmlids = model.env["ir.model.data"].sudo()
+    ids: list[int] = []
+    batch: list[tuple[str | None, str | None, int | None, dict]] = []   # (module, name, record id, vals)
+    pending: set[tuple[str, str]] = set()
+
+    def flush() -> None:
+        creates = [(module, name, vals) for module, name, record_id, vals in batch if not record_id]
+        created = iter(model.create([vals for _, _, vals in creates]) if creates else [])
+        bindings = []
+        for module, name, record_id, vals in batch:
+            if record_id:
+                model.write([record_id], vals)
+            else:
+                record_id = next(created)
+            if name is not None:
+                bindings.append((module, name, record_id))
+            ids.append(record_id)
+        xmlids.bind_many(model.spec.name, bindings)
+        batch.clear()
+        pending.clear()
+
+    try:
+        for row in data:
+            if len(row) != len(fields):
+                return None
+            if pending and (not pending.isdisjoint(_xmlid_references(fields, row))
+                            or _names_own_model(model, fields, row)):
+                flush()
+            record_xmlid, database_id, vals = _convert_row(model, fields, row)
+            if database_id and not model.exists([database_id]):
+                return None
+            module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
+            if record_xmlid:
+                _check_xmlid_model(model, module, name)
+            bound = xmlids.resolve(module, name, model.spec.name) if record_xmlid else None
+            record_id = database_id or bound
+            if bound is not None and record_id == bound:
+                name = None     # already bound to this record: nothing to bind
+            batch.append((module, name, record_id, vals))
+            if record_xmlid:
+                pending.add(_split_xmlid(record_xmlid))
+        if batch:
+            flush()
+    except (ImportProblem, ValueError, TypeError, sa.exc.IntegrityError):
+        return None
+    except Exception as exc:  # an Odoo exception class: the row-by-row pass reports it
+        if not hasattr(type(exc), "odoo_name"):
+            raise
+        return None
+    return ids
+
+
+def _xmlid_references(fields: list[str], row: list) -> set[tuple[str, str]]:
+    """The external ids a row names in its `rel/id` columns (and its own, in `id`)."""
+    names = set()
+    for column, raw in zip(fields, row):
+        if (column == "id" or column.endswith("/id")) and raw not in (None, False, ""):
+            names.update(_split_xmlid(token.strip()) for token in str(raw).split(","))
+    return names
+
+
+def _names_own_model(model: Model, fields: list[str], row: list) -> bool:
+    """Whether a row names a record of the model being loaded by its name (found by name_search, which
+    must see the batch's records: Odoo flushes the batch first)."""
+    for column, raw in zip(fields, row):
+        fld = model.spec.fields.get(column)
+        if (isinstance(fld, (Many2one, Many2many, One2many)) and fld.comodel == model.spec.name
+                and raw not in (None, False, "")):
+            return True
+    return False
+
+
+def _load_row_by_row(model: Model, fields: list[str], data: list[list]) -> tuple[list[int], list[dict]]:
     xmlids = model.env["ir.model.data"].sudo()
     messages: list[dict] = []
     ids: list[int] = []
-    # Odoo first writes the rows as one batch; when that raises a UserError it retries row by row, and
-    # if some row fails again it puts the batch's error first, as a message naming the batch's first row.
+    # When some row fails again, Odoo puts the batch's error first, as a message naming the batch's first row.
     batch_error: str | None = None
-    savepoint = model.conn.begin_nested()
     for index, row in enumerate(data):
         try:
             if len(row) != len(fields):
@@ -96,11 +190,7 @@ def load_records(model: Model, fields: list[str], data: list[list]) -> dict:
                 batch_error = str(exc)
     if batch_error is not None and data and _message(0, batch_error, None) not in messages:
         messages.insert(0, _message(0, batch_error, None))
-    if any(m["type"] == "error" for m in messages):
-        savepoint.rollback()
-        return {"ids": False, "messages": messages, "nextrow": 0}
-    savepoint.commit()
-    return {"ids": ids, "messages": messages, "nextrow": 0}
+    return ids, messages
 
 
 def _check_columns(model: Model, fields: list[str]) -> None:

@@ -49,6 +49,28 @@ def has_group(env, group: str) -> bool:
     return any(group in IMPLIED_GROUPS.get(g, ()) for g in groups)
 
 
+def _set_or_link_targets(commands) -> list[int] | None:
+    """The ids a new record's many2many value links when it holds only set (6) and link (4) commands
+    (or plain ids); None for any other value, which goes through _write_x2many."""
+    if not isinstance(commands, (list, tuple)) or not commands:
+        return None
+    if all(isinstance(c, int) and not isinstance(c, bool) for c in commands):
+        commands = [(6, 0, list(commands))]
+    targets: list[int] = []
+    for command in commands:
+        if not isinstance(command, (list, tuple)) or not command:
+            return None
+        if command[0] == 6 and len(command) == 3 and isinstance(command[2], (list, tuple)):
+            targets = list(command[2])
+        elif command[0] == 4 and len(command) >= 2:
+            targets.append(command[1])
+        else:
+            return None
+    if not all(isinstance(t, int) and not isinstance(t, bool) for t in targets):
+        return None
+    return list(dict.fromkeys(targets))
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
 
@@ -346,6 +368,7 @@ class Model:
             inverses.append(inv)
         self._check_required(rows)
         ids = self._insert(rows)
+        self._link_new(ids, relational)
         for record_id, rel in zip(ids, relational):
             for name, value in rel.items():
                 self._write_x2many(record_id, self.spec.fields[name], value)
@@ -357,6 +380,32 @@ class Model:
         self._recompute(ids)
         self._validate(ids)
         return ids[0] if single else ids
+
+    def _link_new(self, ids: list[int], relational: list[dict]) -> None:
+        """The many2many links of new records given as set (6) or link (4) commands, in one insert for all
+        the records (a new record has no links yet); the commands left are run record by record after."""
+        links: list[tuple[int, Many2many, list[int]]] = []
+        for record_id, rel in zip(ids, relational):
+            for name in list(rel):
+                fld = self.spec.fields[name]
+                targets = _set_or_link_targets(rel[name]) if isinstance(fld, Many2many) else None
+                if targets is not None:
+                    del rel[name]
+                    links.append((record_id, fld, targets))
+        by_field: dict[str, list[tuple[int, Many2many, list[int]]]] = defaultdict(list)
+        for link in links:
+            by_field[link[1].name].append(link)
+        for field_links in by_field.values():
+            fld = field_links[0][1]
+            comodel = self.env[fld.comodel]
+            existing = comodel._existing(sorted({t for _, _, targets in field_links for t in targets}))
+            for _, _, targets in field_links:
+                missing = [t for t in targets if t not in existing]
+                if missing:
+                    raise comodel._missing(missing)
+            rows = [{fld.column1: record_id, fld.column2: t} for record_id, _, targets in field_links for t in targets]
+            if rows:
+                self.conn.execute(sa.insert(self.env.registry.relation_table(fld)), rows)
 
     def _insert(self, rows: list[dict]) -> list[int]:
         columns = sorted({key for row in rows for key in row})
@@ -427,6 +476,7 @@ class Model:
             getattr(self, method)(ids, subset)
 
     def _changed(self) -> None:
+        self.env.cache.pop(self.spec.name, None)
         if self.spec.name in security.SECURITY_MODELS and self.env.database is not None:
             self.env.database.groups_cache.clear()
             self.env.database.credential_cache.clear()

@@ -137,13 +137,16 @@ class Env:
     """What one RPC call sees: a connection inside the call's transaction, the user and the context."""
 
     def __init__(self, registry: Registry, conn: sa.Connection, uid: int, context: dict | None = None,
-                 su: bool = False, database: Any = None):
+                 su: bool = False, database: Any = None, cache: dict | None = None):
         self.registry = registry
         self.conn = conn
         self.uid = uid
         self.context = dict(context or {})
         self.su = su
         self.database = database
+        # Settings read once per call (model name -> what was read), shared by the call's environments and
+        # dropped when the call changes a record of that model (Model._changed).
+        self.cache = {} if cache is None else cache
 
     @property
     def version(self) -> int:
@@ -157,7 +160,8 @@ class Env:
         return name in self.registry.specs
 
     def with_context(self, **context) -> Env:
-        return Env(self.registry, self.conn, self.uid, {**self.context, **context}, self.su, self.database)
+        return Env(self.registry, self.conn, self.uid, {**self.context, **context}, self.su, self.database,
+                   self.cache)
 
     def sudo(self) -> Env:
-        return Env(self.registry, self.conn, self.uid, self.context, True, self.database)
+        return Env(self.registry, self.conn, self.uid, self.context, True, self.database, self.cache)

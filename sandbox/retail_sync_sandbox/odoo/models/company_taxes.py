@@ -47,10 +47,18 @@ def tax_specs(env, tax_ids: list[int]) -> list[TaxSpec]:
 
 
 def rounding_settings(env, company_id: int, currency_id: int | None) -> tuple[float, str]:
-    """(the currency's rounding, the company's tax rounding method); the company currency by default."""
+    """(the currency's rounding, the company's tax rounding method); the company currency by default.
+    Read once per call (Env.cache) for each company and currency."""
     companies, currencies = env["res.company"].table, env["res.currency"].table
-    company = env.conn.execute(sa.select(companies.c.currency_id, companies.c.tax_calculation_rounding_method)
-                               .where(companies.c.id == company_id)).one()
-    rounding = env.conn.scalar(sa.select(currencies.c.rounding).where(
-        currencies.c.id == (currency_id or company.currency_id)))
-    return rounding or 0.01, company.tax_calculation_rounding_method or ROUND_PER_LINE
+    known_companies = env.cache.setdefault("res.company", {})
+    if ("rounding", company_id) not in known_companies:
+        known_companies[("rounding", company_id)] = env.conn.execute(
+            sa.select(companies.c.currency_id, companies.c.tax_calculation_rounding_method)
+            .where(companies.c.id == company_id)).one()
+    company = known_companies[("rounding", company_id)]
+    currency = currency_id or company.currency_id
+    known_currencies = env.cache.setdefault("res.currency", {})
+    if ("rounding", currency) not in known_currencies:
+        known_currencies[("rounding", currency)] = env.conn.scalar(
+            sa.select(currencies.c.rounding).where(currencies.c.id == currency))
+    return known_currencies[("rounding", currency)] or 0.01, company.tax_calculation_rounding_method or ROUND_PER_LINE

@@ -54,6 +54,28 @@ class IrModelData(Model):
         else:
             self.create({"module": module, "name": name, "model": model, "res_id": res_id})
 
+    def bind_many(self, model: str, bindings: list[tuple[str, str, int]]) -> None:
+        """bind() for many external ids at once: one read of those that exist, one create of the others."""
+        if not bindings:
+            return
+        t = self.table
+        wanted = {(module, name) for module, name, _ in bindings}
+        existing: dict[tuple[str, str], int] = {}
+        names = sorted({name for _, name in wanted})
+        for start in range(0, len(names), 5000):
+            for row in self.conn.execute(sa.select(t.c.id, t.c.module, t.c.name).where(
+                    t.c.name.in_(names[start:start + 5000]))):
+                if (row.module, row.name) in wanted:
+                    existing[(row.module, row.name)] = row.id
+        new = {}
+        for module, name, res_id in bindings:
+            if (module, name) in existing:
+                self.write([existing[(module, name)]], {"model": model, "res_id": res_id})
+            else:
+                new[(module, name)] = {"module": module, "name": name, "model": model, "res_id": res_id}
+        if new:
+            self.create(list(new.values()))
+
     @model_method("read", versions=(17,))
     def check_object_reference(self, module, xml_id, raise_on_access_error=False):
         res_id = self.resolve(module, xml_id)

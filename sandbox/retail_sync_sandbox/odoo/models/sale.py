@@ -110,6 +110,9 @@ class SaleOrder(Model):
         if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
             return super().create(vals_list)
         prepared = [self._fill_partner_defaults(dict(vals)) for vals in items]
+        unnamed = [vals for vals in prepared if vals.get("name", "New") in ("New", False, None)]
+        for vals, name in zip(unnamed, self._next_names(len(unnamed))):
+            vals["name"] = name
         # New lines ((0, 0, vals) commands) are created in one batch for all the orders, after them, and the
         # orders totalled once at the end rather than once per line.
         new_lines = [vals.pop("order_line") if _only_creates(vals.get("order_line")) else [] for vals in prepared]
@@ -125,20 +128,19 @@ class SaleOrder(Model):
     def _fill_partner_defaults(self, vals: dict) -> dict:
         """The computes of partner_invoice_id / partner_shipping_id / pricelist_id / currency_id."""
         partner = vals.get("partner_id")
-        if isinstance(partner, int) and not isinstance(partner, bool):
+        addressed = vals.get("partner_invoice_id") and vals.get("partner_shipping_id")
+        if isinstance(partner, int) and not isinstance(partner, bool) and not addressed:
             for field, address in _addresses(self.env, partner).items():
                 if not vals.get(field):
                     vals[field] = address
         if not vals.get("pricelist_id"):
             vals["pricelist_id"] = self.env["ir.model.data"].sudo().resolve("product", "list0") or False
-        if vals.get("name", "New") in ("New", False, None):
-            vals["name"] = self._next_name()
         return vals
 
-    def _next_name(self) -> str:
-        """ir.sequence 'sale.order': S + five digits."""
-        count = self.conn.scalar(sa.select(sa.func.count()).select_from(self.table))
-        return f"S{count + 1:05d}"
+    def _next_names(self, n: int) -> list[str]:
+        """ir.sequence 'sale.order': S + five digits, the next n of them."""
+        count = self.conn.scalar(sa.select(sa.func.count()).select_from(self.table)) if n else 0
+        return [f"S{count + i:05d}" for i in range(1, n + 1)]
 
     def write(self, ids, vals):
         ids = self.ids_arg(ids)
@@ -164,19 +166,31 @@ class SaleOrder(Model):
         t = self.table
         lines = self.env["sale.order.line"].sudo()
         lt = lines.table
-        for order in self.conn.execute(sa.select(t.c.id, t.c.state, t.c.currency_id, t.c.pricelist_id,
-                                                 t.c.company_id).where(t.c.id.in_(ids))).all():
+        # All the orders at once: a few statements whatever their number (a page confirms or invoices many).
+        orders = self.conn.execute(sa.select(t.c.id, t.c.state, t.c.currency_id, t.c.pricelist_id, t.c.company_id)
+                                   .where(t.c.id.in_(ids))).all()
+        if not orders:
+            return
+        currencies = {}
+        for order in orders:
             currency = order.currency_id or self._currency_of(order.pricelist_id, order.company_id)
             if currency != order.currency_id:
                 self.conn.execute(sa.update(t).where(t.c.id == order.id).values(currency_id=currency))
-            self.conn.execute(sa.update(lt).where(lt.c.order_id == order.id).values(state=order.state))
-            line_ids = list(self.conn.scalars(sa.select(lt.c.id).where(lt.c.order_id == order.id)
-                                              .order_by(lt.c.sequence, lt.c.id)))
-            amounts = lines.compute_amounts(line_ids, order.company_id, currency)
-            statuses = lines.compute_invoicing(line_ids)
-            self.conn.execute(sa.update(t).where(t.c.id == order.id).values(
-                amount_untaxed=amounts.amount_untaxed, amount_tax=amounts.amount_tax,
-                amount_total=amounts.amount_total, invoice_status=_order_invoice_status(order.state, statuses)))
+            currencies[order.id] = currency
+        self.conn.execute(sa.update(lt).where(lt.c.order_id == sa.bindparam("b_order")).values(
+            state=sa.bindparam("b_state")), [{"b_order": o.id, "b_state": o.state} for o in orders])
+        lines_of: dict[int, list[int]] = {o.id: [] for o in orders}
+        for line_id, order_id in self.conn.execute(sa.select(lt.c.id, lt.c.order_id).where(
+                lt.c.order_id.in_(list(lines_of))).order_by(lt.c.sequence, lt.c.id)):
+            lines_of[order_id].append(line_id)
+        amounts = lines.compute_amounts({o.id: (lines_of[o.id], o.company_id, currencies[o.id]) for o in orders})
+        statuses = lines.compute_invoicing(lines_of)
+        self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+            amount_untaxed=sa.bindparam("b_untaxed"), amount_tax=sa.bindparam("b_tax"),
+            amount_total=sa.bindparam("b_total"), invoice_status=sa.bindparam("b_status")),
+            [{"b_id": o.id, "b_untaxed": amounts[o.id].amount_untaxed, "b_tax": amounts[o.id].amount_tax,
+              "b_total": amounts[o.id].amount_total, "b_status": _order_invoice_status(o.state, statuses[o.id])}
+             for o in orders])
 
     def _currency_of(self, pricelist_id, company_id) -> int:
         if pricelist_id:
@@ -390,44 +404,53 @@ class SaleOrderLine(Model):
                     rec[name] = ([value, names.get(value, False)] if load == "_classic_read" else value) if value else False
         return out
 
-    def compute_amounts(self, ids: list[int], company_id: int, currency_id: int):
-        """Line and order amounts (taxes.compute_document), stored on the lines; returns the order's."""
+    def compute_amounts(self, documents: dict[int, tuple[list[int], int, int]]) -> dict:
+        """Line and order amounts (taxes.compute_document), stored on the lines; for each order (its line ids
+        in order, company, currency) the order's amounts."""
         t = self.table
+        all_ids = [i for ids, _, _ in documents.values() for i in ids]
         rows = self.conn.execute(sa.select(t.c.id, t.c.display_type, t.c.price_unit, t.c.product_uom_qty,
-                                           t.c.discount).where(t.c.id.in_(ids))).all()
+                                           t.c.discount).where(t.c.id.in_(all_ids))).all() if all_ids else []
         by_id = {r.id: r for r in rows}
-        accountable = [i for i in ids if by_id[i].display_type is None]
+        accountable = [i for i in all_ids if by_id[i].display_type is None]
         tax_links = self._x2many_ids(self.spec.fields[tax_field(self.env.version)], accountable)
         specs = {spec.id: spec for spec in tax_specs(self.env, sorted({t for ts in tax_links.values() for t in ts}))}
         # Each line's taxes in the order Odoo applies them (tax_specs sorts by sequence, then id).
-        order = list(specs)
-        inputs = [LineInput(by_id[i].price_unit or 0.0, by_id[i].product_uom_qty or 0.0, by_id[i].discount or 0.0,
-                            [specs[t] for t in sorted(tax_links.get(i, []), key=order.index)]) for i in accountable]
-        rounding, method = rounding_settings(self.env, company_id, currency_id)
-        result = compute_document(inputs, rounding, method, self.env.version)
-        updates = [{"b_id": i, "price_subtotal": a.price_subtotal, "price_tax": a.price_tax, "price_total": a.price_total}
-                   for i, a in zip(accountable, result.lines)]
+        position = {tax: n for n, tax in enumerate(specs)}
+        results, updates = {}, []
+        for order_id, (ids, company_id, currency_id) in documents.items():
+            mine = [i for i in ids if by_id[i].display_type is None]
+            inputs = [LineInput(by_id[i].price_unit or 0.0, by_id[i].product_uom_qty or 0.0, by_id[i].discount or 0.0,
+                                [specs[t] for t in sorted(tax_links.get(i, []), key=position.__getitem__)])
+                      for i in mine]
+            rounding, method = rounding_settings(self.env, company_id, currency_id)
+            result = results[order_id] = compute_document(inputs, rounding, method, self.env.version)
+            updates += [{"b_id": i, "price_subtotal": a.price_subtotal, "price_tax": a.price_tax,
+                         "price_total": a.price_total} for i, a in zip(mine, result.lines)]
         updates += [{"b_id": i, "price_subtotal": 0.0, "price_tax": 0.0, "price_total": 0.0}
-                    for i in ids if i not in set(accountable)]
+                    for i in all_ids if by_id[i].display_type is not None]
         if updates:
             self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
                 price_subtotal=sa.bindparam("price_subtotal"), price_tax=sa.bindparam("price_tax"),
                 price_total=sa.bindparam("price_total")), updates)
-        return result
+        return results
 
-    def compute_invoicing(self, ids: list[int]) -> list[str]:
+    def compute_invoicing(self, lines_of: dict[int, list[int]]) -> dict[int, list[str]]:
         """qty_to_invoice and invoice_status (sale.order.line._compute_qty_to_invoice / _compute_invoice_status);
-        returns the statuses of the lines that count for the order's status (no sections, no down payments)."""
+        for each order, the statuses of the lines that count for the order's status (no sections, no down
+        payments)."""
+        counted: dict[int, list[str]] = {order_id: [] for order_id in lines_of}
+        ids = [i for line_ids in lines_of.values() for i in line_ids]
         if not ids:
-            return []
+            return counted
         t, products, templates = self.table, self.env["product.product"].table, self.env["product.template"].table
         rows = self.conn.execute(
-            sa.select(t.c.id, t.c.state, t.c.display_type, t.c.is_downpayment, t.c.product_uom_qty, t.c.qty_delivered,
-                      t.c.qty_invoiced, templates.c.invoice_policy)
+            sa.select(t.c.id, t.c.order_id, t.c.state, t.c.display_type, t.c.is_downpayment, t.c.product_uom_qty,
+                      t.c.qty_delivered, t.c.qty_invoiced, templates.c.invoice_policy)
             .select_from(t.outerjoin(products, products.c.id == t.c.product_id)
                          .outerjoin(templates, templates.c.id == products.c.product_tmpl_id))
             .where(t.c.id.in_(ids))).all()
-        updates, counted = [], []
+        updates = []
         for r in rows:
             ordered, delivered, invoiced = r.product_uom_qty or 0.0, r.qty_delivered or 0.0, r.qty_invoiced or 0.0
             if r.state == "sale" and not r.display_type:
@@ -446,7 +469,7 @@ class SaleOrderLine(Model):
                 status = "no"
             updates.append({"b_id": r.id, "qty_to_invoice": to_invoice, "invoice_status": status})
             if not r.display_type and not r.is_downpayment:
-                counted.append(status)
+                counted[r.order_id].append(status)
         self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
             qty_to_invoice=sa.bindparam("qty_to_invoice"), invoice_status=sa.bindparam("invoice_status")), updates)
         return counted
@@ -463,11 +486,13 @@ class SaleOrderLine(Model):
                                  .where(t.c.id.in_(ids)).order_by(t.c.sequence, t.c.id)).all()
         needs: dict[int, list[tuple]] = {}
         goods = _goods(self.env, {r.product_id for r in rows if r.product_id})
-        for r in rows:
-            if r.state != "sale" or r.display_type or r.product_id not in goods:
-                continue
-            moved = self.conn.scalar(sa.select(sa.func.coalesce(sa.func.sum(moves.c.product_uom_qty), 0.0)).where(
-                moves.c.sale_line_id == r.id, moves.c.state != "cancel")) or 0.0
+        procured = [r for r in rows if r.state == "sale" and not r.display_type and r.product_id in goods]
+        in_moves = dict(self.conn.execute(
+            sa.select(moves.c.sale_line_id, sa.func.sum(moves.c.product_uom_qty))
+            .where(moves.c.sale_line_id.in_([r.id for r in procured]), moves.c.state != "cancel")
+            .group_by(moves.c.sale_line_id)).all()) if procured else {}
+        for r in procured:
+            moved = in_moves.get(r.id) or 0.0
             missing = (r.product_uom_qty or 0.0) - moved
             if missing > QTY_EPSILON:
                 needs.setdefault(r.order_id, []).append((r, missing))

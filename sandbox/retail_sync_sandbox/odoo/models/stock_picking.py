@@ -372,10 +372,14 @@ class StockMove(Model):
     def _prepare_create(self, vals_list):
         vals_list = super()._prepare_create(vals_list)
         pickings = self.env["stock.picking"].sudo()
+        read: dict[int, dict] = {}     # the moves of one picking are usually created together
         for vals in vals_list:
             picking = vals.get("picking_id")
             if picking and not isinstance(picking, bool):
-                row = pickings.read([picking], ["location_id", "location_dest_id", "picking_type_id"], load=None)[0]
+                if picking not in read:
+                    read[picking] = pickings.read([picking], ["location_id", "location_dest_id", "picking_type_id"],
+                                                  load=None)[0]
+                row = read[picking]
                 vals.setdefault("location_id", row["location_id"])
                 vals.setdefault("location_dest_id", row["location_dest_id"])
                 vals.setdefault("picking_type_id", row["picking_type_id"])
