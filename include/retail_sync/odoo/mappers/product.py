@@ -107,18 +107,27 @@ def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
     prices = products.column("list_price").cast(pa.string()).to_pylist()
     promos = products.column("promo_price").cast(pa.string()).to_pylist()
     starts, ends = products.column("promo_start"), products.column("promo_end")
-    wanted, obsolete = [], []
-    for index, (key, sku, price, base, promo) in enumerate(zip(keys, skus, prices, base_prices, promos)):
-        if price != base:
-            wanted.append((key, (xmlid(price_key(sku)), pricelist, "0_product_variant", xmlid(key), "fixed", price,
-                                 "0", "", "")))
-        elif key in published:
-            obsolete.append(price_key(sku))
-        if promo is not None:
-            wanted.append((key, (xmlid(promo_key(sku)), pricelist, "0_product_variant", xmlid(key), "fixed", promo,
-                                 "0", load_datetime(starts[index].as_py()), load_datetime(ends[index].as_py()))))
-        elif key in published:
-            obsolete.append(promo_key(sku))
+    # Which rows get which rule first; then every external id they name is made in one batch per kind.
+    own = [i for i, (price, base) in enumerate(zip(prices, base_prices)) if price != base]
+    promoted = [i for i, promo in enumerate(promos) if promo is not None]
+    rules = {}   # row number -> its rules, in write order (own price, then promotion)
+    for i, rule_id, variant_id in zip(own, xmlids([price_key(skus[i]) for i in own]), xmlids([keys[i] for i in own])):
+        rules[i] = [(keys[i], (rule_id, pricelist, "0_product_variant", variant_id, "fixed", prices[i], "0", "", ""))]
+    for i, rule_id, variant_id in zip(promoted, xmlids([promo_key(skus[i]) for i in promoted]),
+                                      xmlids([keys[i] for i in promoted])):
+        rules.setdefault(i, []).append((keys[i], (
+            rule_id, pricelist, "0_product_variant", variant_id, "fixed", promos[i], "0",
+            load_datetime(starts[i].as_py()), load_datetime(ends[i].as_py()))))
+    wanted = [rule for i in sorted(rules) for rule in rules[i]]
+    obsolete = []
+    if published:   # a first load has published nothing: no rule to remove
+        has_own, has_promo = set(own), set(promoted)
+        for i, (key, sku) in enumerate(zip(keys, skus)):
+            if key in published:
+                if i not in has_own:
+                    obsolete.append(price_key(sku))
+                if i not in has_promo:
+                    obsolete.append(promo_key(sku))
     return wanted, obsolete
 
 
@@ -128,21 +137,24 @@ def _texts(column: pa.ChunkedArray) -> list[str]:
     return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
-def attribute_line_record(parent_key: str, name: str, values: list[str]) -> Record:
-    """A template's attribute line (Odoo builds one variant per combination of its lines' values).
+def attribute_line_records(lines: Sequence[tuple[str, str, list[str]]]) -> list[Record]:
+    """A template's attribute line for each (parent key, attribute name, values): Odoo builds one variant per
+    combination of its lines' values. The external ids are made a batch per kind (a first load writes a line
+    per attribute of every template).
 
     Keyed by external id like every other record: a line created by a call whose answer was lost is
     updated, not created again (a second line would multiply the template's variants)."""
-    key = attribute_line_key(parent_key, name)
-    return key, {"id": xmlid(key), "product_tmpl_id/id": xmlid(template_key(parent_key)),
-                 "attribute_id/id": xmlid(attribute_key(name)), "value_ids/id": _value_xmlids(name, tuple(values))}
+    keys = [attribute_line_key(parent, name) for parent, name, _values in lines]
+    templates = xmlids([template_key(parent) for parent, _name, _values in lines])
+    return [(key, {"id": ident, "product_tmpl_id/id": template, "attribute_id/id": _attribute_xmlid(name),
+                   "value_ids/id": _value_xmlids(name, tuple(values))})
+            for key, ident, template, (_parent, name, values) in zip(keys, xmlids(keys), templates, lines)]
 
 
-def attribute_line_records(lines: Sequence[tuple[str, str, list[str]]]) -> list[Record]:
-    """`attribute_line_record` of each (parent key, attribute name, values), the names of the lines' external
-    ids made together first (a first load writes a line per attribute of every template)."""
-    xmlid_names([attribute_line_key(parent, name) for parent, name, _values in lines])
-    return [attribute_line_record(parent, name, values) for parent, name, values in lines]
+@lru_cache(maxsize=4096)
+def _attribute_xmlid(name: str) -> str:
+    """The external id of an attribute (a feed has a few, its templates a line of each)."""
+    return xmlid(attribute_key(name))
 
 
 @lru_cache(maxsize=4096)
