@@ -13,8 +13,8 @@ import pyarrow as pa
 
 from retail_sync.canonical.settlement import SETTLEMENT_PAYOUT_SCHEMA
 from retail_sync.flows.settlement.extract import STAGED_TRANSACTION_SCHEMA
-from retail_sync.flows.settlement.match import classify
-from retail_sync.flows.settlement.odoo_ledger import PAYMENT_COLUMNS, OdooLedger
+from retail_sync.flows.settlement.match import classify, settled_moves
+from retail_sync.flows.settlement.odoo_ledger import AWAITING_COLUMNS, PAYMENT_COLUMNS, OdooLedger
 
 AT = datetime(2026, 10, 1, tzinfo=UTC)
 EUR, USD, CHF = 1, 2, 3
@@ -43,7 +43,7 @@ def ledger() -> OdooLedger:
                              (102, "re_3", 4.0, USD, "outbound", "2026-09-30"),
                              (107, "ch_7", 5.0, CHF, "inbound", "2026-09-30")], columns=PAYMENT_COLUMNS)
     return OdooLedger(pd.Series({EUR: "EUR", USD: "USD", CHF: "CHF"}, dtype="object"), {"EUR", "USD", "CHF"}, 1,
-                      orders, moves, payments, pd.DataFrame(columns=PAYMENT_COLUMNS))
+                      orders, moves, payments, pd.DataFrame(columns=AWAITING_COLUMNS))
 
 
 def test_each_line_is_looked_up_and_compared_as_odoo_holds_it():
@@ -79,3 +79,30 @@ def test_each_line_is_looked_up_and_compared_as_odoo_holds_it():
     assert seen("txn_7") == ("currency_mismatch", "charge in EUR, Odoo payment in CHF", 5, 15, None, 107, "ch_7")
     assert got["txn_1"]["exchange_rate"] == Decimal("0.92") and got["txn_2"]["gross"] == Decimal("9.50")
     assert list(got) == [f"txn_{i}" for i in range(1, 8)]       # the transactions' order, one line each
+
+
+def test_a_payment_is_settled_by_its_memo_or_by_the_invoice_or_credit_note_a_settled_line_found():
+    """Due payments of the provider's journal: one naming a charge seen in the payout; the order flow's refund
+    payment, which names its credit note (a storefront does not give the provider's refund id), reconciled
+    with the credit note this window's refund found; one reconciled with a credit note an earlier run's refund
+    found; and one nobody settled — only that one is missing at the provider."""
+    transactions = pa.Table.from_pylist([
+        txn("txn_1", "charge", 920, "ch_1", "1", (1000, "USD"), "0.92"),
+        txn("txn_3", "refund", -368, "re_3", "1", (-400, "USD"), "0.92"),
+    ], schema=STAGED_TRANSACTION_SCHEMA)
+    payouts = pa.Table.from_pylist([{"provider": "stripe", "payout_id": "po_1", "amount": Decimal("0"),
+                                     "currency": "EUR", "arrival_date": AT, "status": "paid", "valid": True,
+                                     "reason": None}], schema=SETTLEMENT_PAYOUT_SCHEMA)
+    odoo = ledger()
+    odoo.awaiting = pd.DataFrame([(100, "ch_1", 10.0, USD, "inbound", "2026-09-20", [10]),
+                                  (103, "RINV/2026/00021", 4.0, USD, "outbound", "2026-09-20", [21]),
+                                  (104, "RINV/2026/00030", 2.0, USD, "outbound", "2026-09-20", [30]),
+                                  (105, "RINV/2026/00031", 3.0, USD, "outbound", "2026-09-20", [31]),
+                                  (106, "INV/2026/00040", 6.0, USD, "inbound", "2026-09-20", [])],
+                                 columns=AWAITING_COLUMNS)
+
+    got = classify(transactions, payouts, odoo, settled_before={"ch_0"}, settled_moves_before={30}).to_pylist()
+
+    missing = sorted(row["payment_id"] for row in got if row["status"] == "missing_at_provider")
+    assert missing == [105, 106]
+    assert settled_moves(classify(transactions, payouts, odoo)) == {10, 21}

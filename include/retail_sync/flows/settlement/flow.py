@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from retail_sync.alerts.messages import Alert
@@ -38,6 +39,8 @@ from retail_sync.flows.settlement.validate import validate_window
 from retail_sync.flows.settlement.window import SettlementWindow
 from retail_sync.odoo.client import OdooClient
 from retail_sync.state.store import StateStore
+
+SETTLED_SCHEMA = pa.schema([pa.field("source", pa.string()), pa.field("odoo_move", pa.int64())])
 
 Notify = Callable[[Alert], None]
 ConnectOdoo = Callable[[], AbstractContextManager[OdooClient]]
@@ -100,8 +103,9 @@ class SettlementFlow:
                                  self.settings.odoo_batch)
             validated = validate_window(extracted.payouts, transactions, ledger.active_currencies,
                                         self.settings.docs_root)
-            classified = classify(transactions, validated.payouts, ledger, self.settled_before(provider),
-                                  self.settings.missing_after_days, provider)
+            sources_before, moves_before = self.settled_before(provider)
+            classified = classify(transactions, validated.payouts, ledger, sources_before,
+                                  self.settings.missing_after_days, provider, moves_before)
             outcome.match_seconds = round(time.perf_counter() - started, 3)
             outcome.odoo_read_calls = ledger.calls
             outcome.invalid_payouts = validated.invalid
@@ -109,7 +113,7 @@ class SettlementFlow:
             outcome.classified_path = str(run_dir / "classified.parquet")
             pq.write_table(validated.payouts, outcome.payouts_path)
             pq.write_table(classified, outcome.classified_path)
-            self.remember_settled(provider, transactions)
+            self.remember_settled(provider, classified)
             counts = classified.group_by("status").aggregate([("status", "count")]).to_pylist()
             outcome.statuses = {status: 0 for status in LINE_STATUSES} | {
                 row["status"]: row["status_count"] for row in counts}
@@ -142,21 +146,31 @@ class SettlementFlow:
         return ({**booking.counts, "odoo_calls": booking.calls},
                 {"exceptions": len(report.exceptions), **{kind: str(path) for kind, path in report.files.items()}})
 
-    def settled_before(self, provider: str) -> set[str]:
+    def settled_before(self, provider: str) -> tuple[set[str], set[int]]:
+        """The charge/refund ids earlier payouts settled, and the Odoo invoices and credit notes they found."""
         folder = self.settings.history_root / provider
         if not folder.exists():
-            return set()
-        return set(pq.read_table(folder, columns=["source"]).column("source").to_pylist())
+            return set(), set()
+        # An explicit schema: files written before odoo_move was kept read it as null.
+        seen = ds.dataset(folder, format="parquet", schema=SETTLED_SCHEMA).to_table()
+        return set(seen.column("source").to_pylist()), set(seen.column("odoo_move").drop_null().to_pylist())
 
-    def remember_settled(self, provider: str, transactions: pa.Table) -> None:
-        """One file per payout (written again, not added to, when a backfill sees the payout again)."""
+    def remember_settled(self, provider: str, classified: pa.Table) -> None:
+        """Per payout, its charge/refund ids and the invoice (charge) or credit note (refund) each found. One
+        file per payout (written again, not added to, when a backfill sees the payout again)."""
         folder = self.settings.history_root / provider
         folder.mkdir(parents=True, exist_ok=True)
-        kept = transactions.select(["payout_id", "source"]).filter(pc.is_valid(transactions.column("source")))
+        kept = classified.filter(pc.and_(pc.is_valid(classified.column("source")),
+                                         pc.is_valid(classified.column("payout_id"))))
+        kind = kept.column("type")
+        move = pc.if_else(pc.equal(kind, "charge"), kept.column("invoice_id"),
+                          pc.if_else(pc.equal(kind, "refund"), kept.column("credit_note_id"),
+                                     pa.nulls(len(kept), pa.int64())))
+        kept = pa.table({"payout_id": kept.column("payout_id"), "source": kept.column("source"), "odoo_move": move})
         for payout_id in pc.unique(kept.column("payout_id")).to_pylist():
-            part = kept.filter(pc.equal(kept.column("payout_id"), payout_id)).select(["source"])
+            part = kept.filter(pc.equal(kept.column("payout_id"), payout_id)).select(["source", "odoo_move"])
             temporary = folder / f".{payout_id}.parquet.tmp"
-            pq.write_table(part, temporary)
+            pq.write_table(part.cast(SETTLED_SCHEMA), temporary)
             temporary.replace(folder / f"{payout_id}.parquet")
 
 

@@ -57,15 +57,28 @@ class _Found:
 
 
 def classify(transactions: pa.Table, payouts: pa.Table, ledger: OdooLedger, settled_before: set[str] | None = None,
-             missing_after_days: int = 7, provider: str = "stripe") -> pa.Table:
-    """The window's lines classified, then Odoo's payments missing at the provider appended."""
+             missing_after_days: int = 7, provider: str = "stripe", settled_moves_before: set[int] | None = None
+             ) -> pa.Table:
+    """The window's lines classified, then Odoo's payments missing at the provider appended. A payment is
+    settled when its memo names a transaction seen in a payout (this window's or an earlier run's), or when it
+    is reconciled with an invoice or credit note such a transaction found: the order flow's payments name their
+    charge, but a refund's payment names its credit note (a storefront does not give the provider's refund id)."""
     found = _look_up(transactions, payouts, ledger)
     status, reason = _statuses(transactions, found)
     lines = _lines(transactions, found, status, reason)
     seen = pa.concat_arrays([transactions.column("source").drop_null().combine_chunks(),
                              pa.array(sorted(settled_before or ()), pa.string())])
-    missing = _missing_at_provider(ledger, seen, missing_after_days, provider)
+    moves = settled_moves(lines) | (settled_moves_before or set())
+    missing = _missing_at_provider(ledger, seen, moves, missing_after_days, provider)
     return pa.concat_tables([lines, missing]) if missing is not None else lines
+
+
+def settled_moves(lines: pa.Table) -> set[int]:
+    """The invoices of the charges and the credit notes of the refunds of these classified lines."""
+    kind = lines.column("type")
+    invoices = pc.filter(lines.column("invoice_id"), pc.equal(kind, "charge")).drop_null()
+    credit_notes = pc.filter(lines.column("credit_note_id"), pc.equal(kind, "refund")).drop_null()
+    return set(invoices.to_pylist()) | set(credit_notes.to_pylist())
 
 
 # ---------------------------------------------------------------------- look-ups
@@ -223,11 +236,13 @@ def _reasons(tx, found, status, pres_minor, pres_currency, odoo_amount, odoo_cur
 
 
 # ---------------------------------------------------------------------- missing at the provider
-def _missing_at_provider(ledger: OdooLedger, seen: pa.Array, days: int, provider: str) -> pa.Table | None:
+def _missing_at_provider(ledger: OdooLedger, seen: pa.Array, moves: set[int], days: int, provider: str
+                         ) -> pa.Table | None:
     if not len(ledger.awaiting):
         return None
     memos = _strings(ledger.awaiting["memo"])
     settled = pc.fill_null(pc.is_in(memos, value_set=seen), False).to_numpy(zero_copy_only=False)
+    settled |= np.array([bool(moves.intersection(m or ())) for m in ledger.awaiting["moves"]], dtype=bool)
     waiting = ledger.awaiting[~settled]
     if not len(waiting):
         return None

@@ -19,6 +19,7 @@ VOID_PAYMENT_STATES = ["draft", "cancel", "canceled", "rejected"]
 ORDER_COLUMNS = ["sale_order_id", "order_name", "client_order_ref", "origin"]
 MOVE_COLUMNS = ["move_id", "move_type", "move_total", "move_currency_id", "order_id"]
 PAYMENT_COLUMNS = ["payment_id", "memo", "payment_amount", "payment_currency_id", "payment_type", "payment_date"]
+AWAITING_COLUMNS = [*PAYMENT_COLUMNS, "moves"]   # + the invoices / credit notes each payment is reconciled with
 
 
 @dataclass
@@ -29,7 +30,7 @@ class OdooLedger:
     orders: pd.DataFrame           # ORDER_COLUMNS
     moves: pd.DataFrame            # MOVE_COLUMNS: posted invoices and credit notes of those orders
     payments: pd.DataFrame         # PAYMENT_COLUMNS: the journal's payments whose memo names a transaction
-    awaiting: pd.DataFrame         # PAYMENT_COLUMNS: the journal's payments dated in the settlement-due range
+    awaiting: pd.DataFrame         # AWAITING_COLUMNS: the journal's payments dated in the settlement-due range
     calls: int = 0
 
 
@@ -63,7 +64,8 @@ def read_ledger(client: OdooClient, journal_code: str, order_names: list[str], s
         payments = _payment_frame(rows, memo)
         due = [*live, ["date", ">=", due_from.isoformat()], ["date", "<", due_until.isoformat()]]
         awaiting = _payment_frame(_read_by_id(client, "account.payment", due,
-                                              [memo, "amount", "currency_id", "payment_type", "date"], batch), memo)
+                                              [memo, "amount", "currency_id", "payment_type", "date",
+                                               "reconciled_invoice_ids"], batch), memo, with_moves=True)
     return OdooLedger(currencies, active, journal_id, orders, moves, payments, awaiting,
                       client.counters.calls - before)
 
@@ -99,14 +101,17 @@ def _moves(client: OdooClient, orders: pd.DataFrame, batch: int) -> pd.DataFrame
     return frame[MOVE_COLUMNS]
 
 
-def _payment_frame(rows: list[dict], memo: str) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["id", memo, "amount", "currency_id", "payment_type", "date"])
-    return frame.rename(columns={"id": "payment_id", memo: "memo", "amount": "payment_amount",
-                                 "currency_id": "payment_currency_id", "date": "payment_date"})[PAYMENT_COLUMNS]
+def _payment_frame(rows: list[dict], memo: str, with_moves: bool = False) -> pd.DataFrame:
+    moves = ["reconciled_invoice_ids"] if with_moves else []
+    frame = pd.DataFrame(rows, columns=["id", memo, "amount", "currency_id", "payment_type", "date", *moves])
+    frame = frame.rename(columns={"id": "payment_id", memo: "memo", "amount": "payment_amount",
+                                  "currency_id": "payment_currency_id", "date": "payment_date",
+                                  "reconciled_invoice_ids": "moves"})
+    return frame[AWAITING_COLUMNS if with_moves else PAYMENT_COLUMNS]
 
 
 def _no_payments() -> pd.DataFrame:
-    return pd.DataFrame(columns=PAYMENT_COLUMNS)
+    return pd.DataFrame(columns=AWAITING_COLUMNS)
 
 
 def _read_by_id(client: OdooClient, model: str, domain: list, fields: list[str], page: int) -> list[dict]:
