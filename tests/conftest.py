@@ -72,7 +72,7 @@ def postgres_server():
 OPT_IN_MARKERS = {
     "production_image": "builds the production image's Python environment (~10 min; make test-image)",
     "browser": "a real browser against a whole Airflow (5-8 min; make test-browser)",
-    "stack": "make demo / make up end to end (3-10 min; make test-stack)",
+    "long": "make demo / make up end to end, thousands-of-rows fault runs (5-10 min; make test-long)",
 }
 
 

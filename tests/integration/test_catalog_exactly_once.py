@@ -142,6 +142,7 @@ def big_clean(tmp_path_factory):
         clean.server.stop()
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("rate", [0.05, 0.20])
 def test_thousands_of_skus_under_mixed_faults_equal_one_clean_run(tmp_path, big_clean, rate):
     rows, clean = big_clean

@@ -17,7 +17,7 @@ import pytest
 from retail_sync_sandbox.datagen.world import build_world
 
 
-@pytest.mark.stack
+@pytest.mark.long
 def test_the_demo_console_is_a_short_summary_and_the_logs_go_to_a_file(tmp_path):
     folder = tmp_path / "demo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}

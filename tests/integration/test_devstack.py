@@ -118,7 +118,7 @@ def wait_for_a_successful_run(runs_url: str, headers: dict, folder: Path) -> Non
     assert "success" in states, (runs_url, states)
 
 
-@pytest.mark.stack
+@pytest.mark.long
 def test_up_serves_everything_on_the_given_ports_and_sigterm_stops_every_child(stack, tmp_path):
     runner, env = stack
     folder = Path(env["DEVSTACK_DIR"])
