@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from retail_sync.airflow.notifiers import send_alert
+from retail_sync.alerts.dedupe import merges_refused_alert
 from retail_sync.alerts.messages import (
     TaskFailure,
     dead_letter_alert,
@@ -14,6 +15,7 @@ from retail_sync.alerts.messages import (
     task_failure_alert,
     validation_alert,
 )
+from retail_sync.alerts.orders import order_alert
 from retail_sync.quality.validation import FailingRow, RuleResult, ValidationReport
 from retail_sync_sandbox.mail_sink import RunningMailSink
 
@@ -108,3 +110,17 @@ def test_task_failure_alert_says_what_where_why_and_next():
     assert "Reason: OdooUnavailable: 503 Service Unavailable after 6 attempts\n" in alert.text
     assert "Run in Airflow: http://airflow.example/dags/catalog_publish/runs/manual__2026" in alert.text
     assert "failed 4 time(s)" in alert.text
+
+
+@pytest.mark.parametrize("make_alert", [
+    lambda many: dead_letter_alert("catalog", "run-1", "feed.csv", many),
+    lambda many: order_alert("orders", "run-1", "shopify", {}, {key: ("sale_order", why) for key, why in many.items()}),
+    lambda many: order_alert("orders", "run-1", "shopify", many, {}),
+    lambda many: merges_refused_alert("customer_dedupe", "run-1", many, 0),
+], ids=["catalog dead letters", "order dead letters", "quarantined orders", "refused merges"])
+def test_every_long_list_names_the_first_twenty_and_counts_the_rest(make_alert):
+    many = {f"key-{n}": f"refused for jane.doe{n}@shop.example" for n in range(1, 26)}
+    alert = make_alert(many)
+    assert "key-20" in alert.text and "key-21" not in alert.text
+    assert "… and 5 more in the dead-letter queue." in alert.text
+    assert "jane.doe" not in alert.text and "jane.doe" not in alert.html

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retail_sync.alerts.masking import mask_text
-from retail_sync.alerts.messages import MAX_LISTED, Alert, Block, compose
+from retail_sync.alerts.messages import Alert, Block, compose, listed
 
 
 def merge_cap_alert(flow: str, run_id: str, planned: int, cap: int, steps: int, review_path: str | None) -> Alert:
@@ -22,11 +22,10 @@ def merge_cap_alert(flow: str, run_id: str, planned: int, cap: int, steps: int, 
 
 def merges_refused_alert(flow: str, run_id: str, refused: dict[str, str], merged: int) -> Alert:
     subject = f"[retail-sync] {flow}: Odoo refused {len(refused)} partner merge(s); {merged} merged"
-    listed = [f"{key}: {mask_text(message)}" for key, message in list(refused.items())[:MAX_LISTED]]
     blocks: list[Block] = [f"Flow: {flow}", f"Run: {run_id}",
-                           "Merges refused by Odoo's merge wizard (destination <- sources, by partner id):", listed]
-    if len(refused) > MAX_LISTED:
-        blocks.append(f"… and {len(refused) - MAX_LISTED} more in the dead-letter queue.")
+                           "Merges refused by Odoo's merge wizard (destination <- sources, by partner id):",
+                           *listed(list(refused.items()), lambda item: f"{item[0]}: {mask_text(item[1])}",
+                                   "the dead-letter queue")]
     blocks.append("What happens next: the other merges went on. Each refusal is in the dead-letter queue "
                   "(stage 'merge'); merge those partners by hand in Odoo, or fix what Odoo objects to, and the next "
                   "run tries again.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from retail_sync.alerts.masking import mask_text
-from retail_sync.alerts.messages import MAX_LISTED, Alert, Block, Link, compose, docs_link
+from retail_sync.alerts.messages import Alert, Block, Link, compose, docs_link, listed
 
 if TYPE_CHECKING:
     from retail_sync.quality.validation import ValidationReport
@@ -29,10 +29,8 @@ def snapshot_alert(flow: str, run_id: str, snapshot: str, report: ValidationRepo
     rows = [(result.rule, row) for result in report.failed_rules for row in result.rows]
     if rows:
         blocks.append("Failing rows (product × warehouse, value):")
-        blocks.append([f"{mask_text(str(row.key))}: {rule} — {row.column} = {row.value!r}"
-                       for rule, row in rows[:MAX_LISTED]])
-        if len(rows) > MAX_LISTED:
-            blocks.append(f"… and {len(rows) - MAX_LISTED} more in the quarantine file.")
+        blocks += listed(rows, lambda item: f"{mask_text(str(item[1].key))}: {item[0]} — {item[1].column} = "
+                                            f"{item[1].value!r}", "the quarantine file")
     if report.docs_index:
         blocks.append(Link("Data Docs", docs_link(report.docs_index, report.docs_page)))
     if quarantine_path:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from retail_sync.alerts.masking import mask_field, mask_text
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 MAX_LISTED = 20   # rows or records listed in one email; the rest are counted
 RUN_LINK = "Run in Airflow"
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,15 @@ class Link:
 
 
 Block = str | list[str] | Link     # a paragraph, a bulleted list, or a link
+
+
+def listed(items: Sequence[Item], line: Callable[[Item], str], rest_in: str) -> list[Block]:
+    """The first MAX_LISTED items as a list, a line each, and how many more wait in `rest_in`: an email
+    with thousands of lines is not read, and only the listed ones are formatted."""
+    blocks: list[Block] = [[line(item) for item in items[:MAX_LISTED]]]
+    if len(items) > MAX_LISTED:
+        blocks.append(f"… and {len(items) - MAX_LISTED} more in {rest_in}.")
+    return blocks
 
 
 @dataclass(frozen=True)
@@ -110,9 +121,7 @@ def validation_alert(flow: str, run_id: str, source: str, report: ValidationRepo
     rows = [(result.rule, row) for result in report.failed_rules for row in result.rows]
     if rows:
         blocks.append("Failing rows (row number in the file, SKU, value):")
-        blocks.append([_row_line(rule, row) for rule, row in rows[:MAX_LISTED]])
-        if len(rows) > MAX_LISTED:
-            blocks.append(f"… and {len(rows) - MAX_LISTED} more in the quarantine file.")
+        blocks += listed(rows, lambda rule_row: _row_line(*rule_row), "the quarantine file")
     if report.docs_index:
         blocks.append(Link("Data Docs (values masked)", docs_link(report.docs_index, report.docs_page)))
     if quarantine_path:
@@ -141,9 +150,8 @@ def dead_letter_alert(flow: str, run_id: str, source: str, failures: dict[str, s
     subject = f"[retail-sync] {flow}: {len(failures)} record(s) refused by Odoo and dead-lettered — {file_name(source)}"
     blocks: list[Block] = [f"Flow: {flow}", f"Run: {run_id}", f"File: {mask_text(source)}",
                            "Odoo refused these records; the rest of the file loaded:",
-                           [f"{mask_text(key)}: {_one_line(error)}" for key, error in list(failures.items())[:MAX_LISTED]]]
-    if len(failures) > MAX_LISTED:
-        blocks.append(f"… and {len(failures) - MAX_LISTED} more (see the dead-letter queue).")
+                           *listed(list(failures.items()), lambda item: f"{mask_text(item[0])}: {_one_line(item[1])}",
+                                   "the dead-letter queue")]
     blocks.append("What happens next: the records wait in the dead-letter queue; fix the cause in Odoo or in the "
                   "source, then replay them.")
     return compose(subject, blocks)

@@ -5,7 +5,7 @@ refund) — each with its reason. The rest of the page loaded."""
 from __future__ import annotations
 
 from retail_sync.alerts.masking import mask_text
-from retail_sync.alerts.messages import MAX_LISTED, Alert, Block, compose
+from retail_sync.alerts.messages import Alert, Block, compose, listed
 
 
 def order_alert(flow: str, run_id: str, channel: str, quarantined: dict[str, str],
@@ -17,15 +17,13 @@ def order_alert(flow: str, run_id: str, channel: str, quarantined: dict[str, str
     blocks: list[Block] = [f"Flow: {flow}", f"Run: {run_id}", f"Channel: {channel}"]
     if quarantined:
         blocks += ["Quarantined (failed validation; nothing of them was written to Odoo):",
-                   [f"{mask_text(key)}: {mask_text(why)}" for key, why in list(quarantined.items())[:MAX_LISTED]]]
-        if len(quarantined) > MAX_LISTED:
-            blocks.append(f"… and {len(quarantined) - MAX_LISTED} more in the dead-letter queue.")
+                   *listed(list(quarantined.items()), lambda item: f"{mask_text(item[0])}: {mask_text(item[1])}",
+                           "the dead-letter queue")]
     if dead_lettered:
         blocks += ["Dead-lettered (a load step could not be done; the step is named):",
-                   [f"{mask_text(key)} [{stage}]: {mask_text(why)}"
-                    for key, (stage, why) in list(dead_lettered.items())[:MAX_LISTED]]]
-        if len(dead_lettered) > MAX_LISTED:
-            blocks.append(f"… and {len(dead_lettered) - MAX_LISTED} more in the dead-letter queue.")
+                   *listed(list(dead_lettered.items()),
+                           lambda item: f"{mask_text(item[0])} [{item[1][0]}]: {mask_text(item[1][1])}",
+                           "the dead-letter queue")]
     blocks.append("What happens next: the other orders of the page loaded. These wait in the dead-letter queue "
                   "with their raw payload; a corrected order (edited on the storefront) is loaded by the next pull, "
                   "or fix the cause in Odoo (a missing product, tax or pricelist) and replay them.")

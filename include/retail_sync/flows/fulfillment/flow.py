@@ -27,7 +27,8 @@ from datetime import timedelta
 
 import pyarrow as pa
 
-from retail_sync.alerts.messages import Alert, compose
+from retail_sync.alerts.masking import mask_text
+from retail_sync.alerts.messages import MAX_LISTED, Alert, compose, listed
 from retail_sync.channels.errors import ChannelAuthError, ChannelRequestError, ChannelRetryableError
 from retail_sync.channels.source import Page, Stream
 from retail_sync.channels.timestamps import parse_iso
@@ -53,7 +54,6 @@ ConnectChannel = Callable[[str], AbstractContextManager]   # connection id -> Sh
 # Pickings are read from Odoo in the order of their cursor: a page half-way proves nothing earlier is unread.
 DELIVERIES = Stream("pickings", "pickings", replication_key="date_done", replication_column="date_done", ordered=True)
 TRACKING = Stream("tracking", "pickings", replication_key="write_date", replication_column="write_date", ordered=True)
-MAX_LISTED = 20
 
 
 class ChannelStopped(Exception):
@@ -194,11 +194,10 @@ def picking_page(shipments: list[Shipment], stream: Stream) -> pa.Table:
 
 
 def dead_letter_alert(outcome: ChannelOutcome, keys: list[str], run_id: str) -> Alert:
-    listed = [f"{key}: {outcome.dead_lettered[key]}" for key in keys[:MAX_LISTED]]
-    more = [f"… and {len(keys) - MAX_LISTED} more"] if len(keys) > MAX_LISTED else []
     return compose(f"[retail-sync] fulfillment: {len(keys)} shipment(s) not told to {outcome.channel}", [
         f"Run {run_id} could not push these Odoo pickings to {outcome.channel}; each is in the dead-letter "
         f"queue (flow fulfillment) with its reason and the picking as read:",
-        listed + more,
+        *listed(keys, lambda key: f"{mask_text(key)}: {mask_text(outcome.dead_lettered[key])}",
+                "the dead-letter queue"),
         "The other pickings went on. Fix the order or product named, then replay the dead letter; until then "
         "the storefront does not show these shipments."])
