@@ -73,6 +73,16 @@ def clean(mixed, tmp_path_factory):
         world.world.server.stop()
 
 
+@pytest.fixture
+def world(mixed, tmp_path):
+    """A fresh Odoo with the mixed page's catalog, stopped after the test."""
+    _, catalog = mixed
+    order_world = start_order_world(tmp_path, catalog)
+    order_world.add_products(catalog)   # before any fault: the clean run's calls are the load's only
+    yield order_world
+    order_world.world.server.stop()
+
+
 def position(sequence: list[str], write: str, nth: int) -> int:
     return [i for i, name in enumerate(sequence, start=1) if name == write][nth - 1]
 
@@ -86,48 +96,36 @@ def test_the_clean_run_makes_every_write_kind(clean):
 
 
 @pytest.mark.parametrize(("write", "nth"), WRITES, ids=[f"{w}#{n}" for w, n in WRITES])
-def test_a_lost_answer_on_each_write_kind_doubles_nothing(mixed, clean, tmp_path, write, nth):
-    orders, catalog = mixed
+def test_a_lost_answer_on_each_write_kind_doubles_nothing(mixed, clean, world, write, nth):
+    orders, _ = mixed
     state, sequence, clean_outcome = clean
-    world = start_order_world(tmp_path, catalog)
-    world.add_products(catalog)       # before the faults: the clean run's calls are the load's only
+    # This world's client logged in before the faults: its calls are the clean run's less the log-in.
+    at = position(sequence, write, nth) - sequence.count("common")
+    world.world.sandbox.faults.configure(FaultPlan(fail_calls={at: "503"}, after_commit=True))
     try:
-        # This world's client logged in before the faults: its calls are the clean run's less the log-in.
-        at = position(sequence, write, nth) - sequence.count("common")
-        world.world.sandbox.faults.configure(FaultPlan(fail_calls={at: "503"}, after_commit=True))
-        try:
-            outcome = world.load(woo_page(orders))
-        except OdooError:          # the task fails; its retry runs the page again
-            world.world.sandbox.faults.configure(FaultPlan())
-            outcome = world.load(woo_page(orders), "run-1-retry")
-        world.world.sandbox.faults.configure(FaultPlan())
-        assert outcome.outcomes == clean_outcome.outcomes, outcome.reasons
-        assert snapshot(world) == state
-    finally:
-        world.world.server.stop()
-
-
-def test_throttling_gateway_errors_and_serialization_failures_are_retried(mixed, clean, tmp_path):
-    orders, catalog = mixed
-    state, _, clean_outcome = clean
-    world = start_order_world(tmp_path, catalog)
-    world.add_products(catalog)
-    try:
-        world.world.sandbox.faults.configure(FaultPlan(rate_429=0.1, rate_503=0.1, rate_serialization=0.1,
-                                                       after_commit=True, retry_after=0.001, seed=5))
         outcome = world.load(woo_page(orders))
+    except OdooError:          # the task fails; its retry runs the page again
         world.world.sandbox.faults.configure(FaultPlan())
-        assert world.client.counters.retries > 0
-        assert outcome.outcomes == clean_outcome.outcomes and snapshot(world) == state
-    finally:
-        world.world.server.stop()
+        outcome = world.load(woo_page(orders), "run-1-retry")
+    world.world.sandbox.faults.configure(FaultPlan())
+    assert outcome.outcomes == clean_outcome.outcomes, outcome.reasons
+    assert snapshot(world) == state
 
 
-def test_two_runs_at_once_make_one_of_everything(mixed, clean, tmp_path):
-    orders, catalog = mixed
+def test_throttling_gateway_errors_and_serialization_failures_are_retried(mixed, clean, world):
+    orders, _ = mixed
+    state, _, clean_outcome = clean
+    world.world.sandbox.faults.configure(FaultPlan(rate_429=0.1, rate_503=0.1, rate_serialization=0.1,
+                                                   after_commit=True, retry_after=0.001, seed=5))
+    outcome = world.load(woo_page(orders))
+    world.world.sandbox.faults.configure(FaultPlan())
+    assert world.client.counters.retries > 0
+    assert outcome.outcomes == clean_outcome.outcomes and snapshot(world) == state
+
+
+def test_two_runs_at_once_make_one_of_everything(mixed, clean, world):
+    orders, _ = mixed
     state, _, _ = clean
-    world = start_order_world(tmp_path, catalog)
-    world.add_products(catalog)
     barrier, errors = threading.Barrier(2), []
 
     def run(name):
@@ -141,45 +139,37 @@ def test_two_runs_at_once_make_one_of_everything(mixed, clean, tmp_path):
             with suppress(Exception):
                 client.close()
 
-    try:
-        threads = [threading.Thread(target=run, args=(n,)) for n in ("scheduled", "manual")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if errors:               # a run that lost a race fails its task; the retry finishes the page
-            world.load(woo_page(orders), "retry")
-        assert snapshot(world) == state
-        # What one run made twice meanwhile is a cancelled draft; neither run took the other's work for a failure.
-        assert {m["state"] for m in world.moves("out_refund") + world.moves("out_invoice")
-                if m["state"] not in ("posted",)} <= {"cancel"}
-        assert world.store.dead_letters(FLOW) == []
-        versions = world.store.order_versions([woo_order_key(o) for o in orders])
-        assert {v.outcome for v in versions.values()} == {"loaded"} and len(versions) == 3
-    finally:
-        world.world.server.stop()
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("scheduled", "manual")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:               # a run that lost a race fails its task; the retry finishes the page
+        world.load(woo_page(orders), "retry")
+    assert snapshot(world) == state
+    # What one run made twice meanwhile is a cancelled draft; neither run took the other's work for a failure.
+    assert {m["state"] for m in world.moves("out_refund") + world.moves("out_invoice")
+            if m["state"] not in ("posted",)} <= {"cancel"}
+    assert world.store.dead_letters(FLOW) == []
+    versions = world.store.order_versions([woo_order_key(o) for o in orders])
+    assert {v.outcome for v in versions.values()} == {"loaded"} and len(versions) == 3
 
 
-def test_a_duplicate_draft_both_runs_cancel_is_cancelled_once_without_a_failure(mixed, tmp_path):
+def test_a_duplicate_draft_both_runs_cancel_is_cancelled_once_without_a_failure(mixed, world):
     """Two runs that both find the same duplicate credit note both cancel it; the second cancel is refused by
     Odoo ("Only draft journal entries can be cancelled") and is no failure, since the draft is cancelled."""
-    orders, catalog = mixed
-    world = start_order_world(tmp_path, catalog)
-    world.add_products(catalog)
-    try:
-        world.load(woo_page(orders))
-        credit_note = next(m["id"] for m in world.moves("out_refund"))
-        call = world.client.call
-        invoice = call("account.move", "read", [credit_note], ["reversed_entry_id"])[0]["reversed_entry_id"][0]
-        context = {"active_model": "account.move", "active_ids": [invoice]}
-        wizard = call("account.move.reversal", "create", {"reason": "duplicate"}, context=context)
-        call("account.move.reversal", "refund_moves", [wizard], context=context)
-        duplicate = max(m["id"] for m in world.moves("out_refund"))
-        assert duplicate != credit_note
-        cancel_moves(world.client, [duplicate])
-        cancel_moves(world.client, [duplicate])          # the other run's cancel: refused by Odoo, taken as done
-        with pytest.raises(OdooUserError, match="Only draft journal entries"):
-            call("account.move", "button_cancel", [duplicate])   # what the second run's call meets
-        assert {m["id"]: m["state"] for m in world.moves("out_refund")} == {credit_note: "posted", duplicate: "cancel"}
-    finally:
-        world.world.server.stop()
+    orders, _ = mixed
+    world.load(woo_page(orders))
+    credit_note = next(m["id"] for m in world.moves("out_refund"))
+    call = world.client.call
+    invoice = call("account.move", "read", [credit_note], ["reversed_entry_id"])[0]["reversed_entry_id"][0]
+    context = {"active_model": "account.move", "active_ids": [invoice]}
+    wizard = call("account.move.reversal", "create", {"reason": "duplicate"}, context=context)
+    call("account.move.reversal", "refund_moves", [wizard], context=context)
+    duplicate = max(m["id"] for m in world.moves("out_refund"))
+    assert duplicate != credit_note
+    cancel_moves(world.client, [duplicate])
+    cancel_moves(world.client, [duplicate])          # the other run's cancel: refused by Odoo, taken as done
+    with pytest.raises(OdooUserError, match="Only draft journal entries"):
+        call("account.move", "button_cancel", [duplicate])   # what the second run's call meets
+    assert {m["id"]: m["state"] for m in world.moves("out_refund")} == {credit_note: "posted", duplicate: "cancel"}
