@@ -148,3 +148,12 @@ def test_settings_file_overrides_and_refuses_unknown_fields(tmp_path):
     bad.write_text('{"cluster_treshold": 0.97}')
     with pytest.raises(ValueError, match="cluster_treshold"):
         DedupeSettings.from_file(bad)
+
+
+def test_a_table_standardized_in_slices_by_other_processes_is_the_same_as_in_one():
+    from retail_sync_sandbox.datagen.customer_base import customer_base
+
+    table = customer_base(3_001, seed=3).table      # an odd size: the slices differ by a row
+    in_one = standardize(table, workers=1)
+    assert standardize(table, workers=2).equals(in_one)
+    assert in_one.num_rows == 3_001 and in_one["phone"].null_count < 3_001

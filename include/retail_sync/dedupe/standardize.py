@@ -18,13 +18,18 @@ same thing in both flows:
   1900..today, is treated as missing rather than guessed (is 03/04/1980 March or April?).
 
 Each function runs once per distinct value (a customer base repeats names, cities and domains), which
-keeps a million rows to seconds for everything but phone parsing.
+keeps a million rows to seconds for everything but phone parsing (~30 µs a number, most numbers distinct):
+a large table is standardized in slices by one process per core (measured at 1,000,000 records: 44 s of
+CPU, the largest single part of a link), a small one in this process.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
 import pyarrow as pa
@@ -45,14 +50,19 @@ PUNCTUATION = re.compile(r"[.,;:'\"/\\()\-]+")
 NUMBER_LAST = re.compile(r"^(.*\D)\s+(\d+\s?[a-z]?(?:\s?(?:bus|box)\s?\w+)?)$")
 NUMBER_FIRST = re.compile(r"^(\d+\s?[a-z]?)\s+(\D.*)$")
 STREET_PREFIX = 4        # characters of the street name compared by the street-prefix blocking rule
+# Rows from which slices go to other processes: below it, starting them (~1 s) costs more than it saves.
+PARALLEL_MIN_ROWS = 100_000
 
 
 class InputError(ValueError):
     """The customer file cannot be linked as given (no id column, empty or repeated ids)."""
 
 
-def standardize(table: pa.Table) -> pa.Table:
-    """The standardized table (STANDARD_COLUMNS, strings) of a table with some of INPUT_COLUMNS."""
+def standardize(table: pa.Table, workers: int | None = None) -> pa.Table:
+    """The standardized table (STANDARD_COLUMNS, strings) of a table with some of INPUT_COLUMNS.
+
+    `workers`: processes that standardize a slice each (default: one per core from PARALLEL_MIN_ROWS rows,
+    else this process alone). The result is the same either way: each row is standardized on its own."""
     if "id" not in table.column_names:
         raise InputError(f"the input has no 'id' column (it has: {', '.join(table.column_names) or 'none'}); "
                          f"every record needs an id")
@@ -61,6 +71,21 @@ def standardize(table: pa.Table) -> pa.Table:
         raise InputError("some records have an empty id; every record needs one")
     if pc.count_distinct(ids).as_py() != len(ids):
         raise InputError("ids repeat: every record needs its own id")
+    if workers is None:
+        workers = (os.cpu_count() or 1) if table.num_rows >= PARALLEL_MIN_ROWS else 1
+    if workers <= 1:
+        return _standardized(table)
+    size = -(-table.num_rows // workers)
+    # Copies of the slices, so each process is sent its rows only. Forked, not spawned: a spawned child
+    # re-imports the caller's __main__ (an unguarded script would run again; Airflow's CLI costs seconds),
+    # and a forked one runs only this module's pure functions, no lock another thread may hold.
+    slices = [table.slice(start, size).combine_chunks() for start in range(0, table.num_rows, size)]
+    with ProcessPoolExecutor(len(slices), mp_context=multiprocessing.get_context("fork")) as pool:
+        return pa.concat_tables(pool.map(_standardized, slices))
+
+
+def _standardized(table: pa.Table) -> pa.Table:
+    ids = pc.cast(table.column("id"), pa.string())
     n = table.num_rows
 
     def column(name: str) -> pa.ChunkedArray:
