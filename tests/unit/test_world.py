@@ -120,3 +120,18 @@ def test_a_clean_world_has_no_mess():
     clean = build_world(seed=5, scale=0.2, mess=Mess.none())
     assert not any(clean.truth[k] for k in ("bad_orders", "awkward_orders", "customer_clusters", "bad_payouts",
                                              "charges_without_order", "stock_drift"))
+
+
+def test_every_customer_phone_is_a_real_number_of_its_country_in_any_spelling(world):
+    """A storefront keeps numbers its checkout accepted: valid ones. (The US numbers had 9 digits: none was a
+    number, so two accounts sharing one did not share a phone once standardized.)"""
+    from retail_sync.canonical.contacts import normalize_phone
+
+    by_cluster = defaultdict(set)
+    for account in world.customers:
+        phone = normalize_phone(account["phone"], account["country"])
+        assert phone.valid, (account["country"], account["phone"])
+        by_cluster[account["cluster"]].add(phone.e164)
+    assert {c["country"] for c in world.customers} >= {"BE", "DE", "FR", "NL", "US", "GB"}
+    # A duplicate account with its number in national format ("(415) 555-0123", "0470 12 34 56") is the same number.
+    assert all(len(numbers) == 1 for numbers in by_cluster.values())

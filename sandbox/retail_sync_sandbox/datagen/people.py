@@ -26,6 +26,11 @@ CITIES = {"BE": ["Brussels", "Antwerp", "Ghent", "Leuven"], "DE": ["Berlin", "Mu
           "FR": ["Paris", "Lyon", "Lille"], "NL": ["Amsterdam", "Utrecht"], "US": ["New York", "Chicago", "Austin"],
           "GB": ["London", "Leeds", "Bristol"]}
 PHONE_PREFIX = {"BE": "+32", "DE": "+49", "FR": "+33", "NL": "+31", "US": "+1", "GB": "+44"}
+# Mobile number ranges a real customer's number falls in (each checked valid with `phonenumbers`): the
+# national number's leading digits, then random digits to its length. US numbers are an area code of a
+# real city, an exchange (2-9) and a line.
+MOBILE_RANGES = {"BE": ("47", 7), "DE": ("151", 8), "FR": ("67", 7), "NL": ("61", 7), "GB": ("779", 7)}
+US_AREA_CODES = ["212", "312", "415", "617", "713", "206", "303", "404", "512", "602"]
 MAIL_DOMAINS = ["example.com", "example.org", "example.net", "mail.example"]
 DUPLICATE_KINDS = ("typo", "case_whitespace", "nickname", "swapped_names", "phone_format", "changed_surname",
                    "new_email")
@@ -50,9 +55,25 @@ def make_person(rng: random.Random, cluster: int, countries: list[str]) -> Perso
     local = f"{first}.{last}".lower().replace(" ", "")
     digits = "".join(str(rng.randrange(10)) for _ in range(9))
     return Person(cluster=cluster, first_name=first, last_name=last,
-                  email=f"{local}{cluster}@{rng.choice(MAIL_DOMAINS)}", phone=f"{PHONE_PREFIX[country]}{digits}",
+                  email=f"{local}{cluster}@{rng.choice(MAIL_DOMAINS)}", phone=mobile_number(country, digits),
                   street=f"{rng.choice(STREETS)} {rng.randrange(1, 200)}", city=rng.choice(CITIES[country]),
                   zip=f"{rng.randrange(1000, 99999)}", country=country)
+
+
+def mobile_number(country: str, digits: str) -> str:
+    """A valid mobile number (E.164) of `country` made of nine random `digits`."""
+    if country == "US":
+        return f"+1{US_AREA_CODES[int(digits[0])]}{2 + int(digits[1]) % 8}{digits[2:8]}"
+    leading, length = MOBILE_RANGES[country]
+    return f"{PHONE_PREFIX[country]}{leading}{digits[:length]}"
+
+
+def national_format(person: Person) -> str:
+    """The person's number as written at home: (415) 555-0123 in the US, 0 + the national number elsewhere."""
+    national = person.phone[len(PHONE_PREFIX[person.country]):]
+    if person.country == "US":
+        return f"({national[:3]}) {national[3:6]}-{national[6:]}"
+    return f"0{national[:3]} {national[3:5]} {national[5:7]} {national[7:]}"
 
 
 def typo(rng: random.Random, word: str) -> str:
@@ -74,8 +95,7 @@ def duplicate_of(rng: random.Random, person: Person, kind: str) -> Person:
     if kind == "swapped_names":
         return replace(person, first_name=person.last_name, last_name=person.first_name)
     if kind == "phone_format":
-        national = person.phone[len(PHONE_PREFIX[person.country]):]
-        return replace(person, phone=f"0{national[:3]} {national[3:5]} {national[5:7]} {national[7:]}")
+        return replace(person, phone=national_format(person))
     if kind == "changed_surname":
         return replace(person, last_name=rng.choice([n for n in LAST_NAMES if n != person.last_name]),
                        email=f"{person.first_name.lower()}.{person.cluster}@{rng.choice(MAIL_DOMAINS)}")
