@@ -13,6 +13,7 @@ move's currency, and the receivable line stands for the partner's receivable acc
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -28,6 +29,16 @@ MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"), (
               ("in_invoice", "Vendor Bill"), ("in_refund", "Vendor Credit Note"), ("out_receipt", "Sales Receipt"),
               ("in_receipt", "Purchase Receipt")]
 SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+# sequence.mixin's _sequence_fixed_regex with only the number captured: a name is its prefix, up to nine
+# digits, and a suffix without digits (`INV/2026/00042` is `INV/2026/` and 42).
+SEQUENCE_SPLIT = re.compile(r"^(?:.*?)(\d{0,9})(?:\D*?)$", re.S)
+
+
+def split_sequence(name) -> tuple[str, int]:
+    """sequence.mixin._compute_split_sequence: (sequence_prefix, sequence_number) of a name."""
+    name = name or ""
+    match = SEQUENCE_SPLIT.match(name)
+    return name[:match.start(1)], int(match.group(1) or 0)
 
 
 def payment_states(version: int) -> list[tuple[str, str]]:
@@ -61,8 +72,14 @@ class AccountMove(Model):
     _name = "account.move"
     _description = "Journal Entry"
     _order = "date desc, name desc, invoice_date desc, id desc"
+    # sequence.mixin's index: the last number of a journal's prefix is one index lookup, however many
+    # entries the journal holds (_get_last_sequence's ORDER BY sequence_number DESC LIMIT 1).
+    _indexes = (("journal_id", "sequence_prefix", "sequence_number"),)
 
     name = Char("Number", default="/", index=True)
+    # Stored splits of `name` (sequence.mixin), kept by the sandbox whenever a name is set.
+    sequence_prefix = Char("Sequence Prefix", readonly=True)
+    sequence_number = Integer("Sequence Number", readonly=True)
     ref = Char("Reference")
     date = Date("Date", required=True, default=lambda env: dt.date.today().isoformat())
     state = Selection([("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")], "Status",
@@ -131,7 +148,10 @@ class AccountMove(Model):
                 journal = _default_journal(self.env.with_context(default_move_type=move_type))
                 if journal:
                     vals["journal_id"] = journal
-        return super()._prepare_create(vals_list)
+        prepared = super()._prepare_create(vals_list)
+        for vals in prepared:
+            vals["sequence_prefix"], vals["sequence_number"] = split_sequence(vals.get("name"))
+        return prepared
 
     def _write_x2many(self, record_id, fld, commands):
         # Lines written through the move are synced once, by the move, after all the commands ran.
@@ -143,6 +163,10 @@ class AccountMove(Model):
             self.sync_dynamic_lines(ids)
 
     def _after_write(self, ids, vals):
+        if "name" in vals:
+            prefix, number = split_sequence(vals["name"])
+            self.conn.execute(sa.update(self.table).where(self.table.c.id.in_(ids)).values(
+                sequence_prefix=prefix, sequence_number=number))
         if "state" not in vals and self.conn.scalar(sa.select(sa.func.count()).where(
                 self.table.c.id.in_(ids), self.table.c.state == "posted")) and set(vals) & PROTECTED_ON_POSTED:
             raise UserError("You cannot modify a posted entry of this journal.")
@@ -245,15 +269,25 @@ class AccountMove(Model):
         return False
 
     def post(self, ids: list[int]) -> None:
-        """_post(soft=False): the checks, the invoice date, the name from the journal's sequence."""
+        """_post(soft=False): the checks, the invoice date, the name from the journal's sequence — for all the
+        moves at once, as Odoo's recordset does: one read of the moves and of their line counts, the names
+        drawn in order from each sequence, one UPDATE statement for the moves and one for their labels."""
         today = dt.date.today().isoformat()
         lt = self.env["account.move.line"].sudo().table
+        t = self.table
+        rows = {row["id"]: row for row in self.conn.execute(sa.select(t).where(t.c.id.in_(set(ids)))).mappings()}
+        counted = dict(self.conn.execute(sa.select(lt.c.move_id, sa.func.count()).where(
+            lt.c.move_id.in_(set(ids)), lt.c.display_type.not_in(("line_section", "line_note")))
+            .group_by(lt.c.move_id)).all())
+        sequences = _Sequences(self)
+        updates: list[dict] = []
+        posted_now: dict[int, str] = {}
         for move_id in ids:
-            move = self._row(move_id)
-            if move["state"] == "posted":
-                raise UserError(f"The entry {move['name']} (id {move_id}) is already posted.")
-            if not self.conn.scalar(sa.select(sa.func.count()).where(
-                    lt.c.move_id == move_id, lt.c.display_type.not_in(("line_section", "line_note")))):
+            move = rows[move_id]
+            if move["state"] == "posted" or move_id in posted_now:
+                name = posted_now.get(move_id, move["name"])
+                raise UserError(f"The entry {name} (id {move_id}) is already posted.")
+            if not counted.get(move_id):
                 raise UserError("You need to add a line before posting.")
             is_invoice = move["move_type"] != "entry"
             if is_invoice and not move["partner_id"]:
@@ -265,34 +299,26 @@ class AccountMove(Model):
                 raise UserError("You cannot validate an invoice with a negative total amount. You should create a "
                                 "credit note instead. Use the action menu to transform it into a credit note or "
                                 "refund.")
-            values = {"state": "posted", "posted_before": True}
+            values = {"b_id": move_id, "state": "posted", "posted_before": True, "invoice_date": move["invoice_date"],
+                      "date": move["date"], "invoice_date_due": move["invoice_date_due"], "name": move["name"],
+                      "sequence_prefix": move["sequence_prefix"], "sequence_number": move["sequence_number"]}
             if is_invoice and not move["invoice_date"]:
                 values["invoice_date"] = today
-            invoice_date = values.get("invoice_date") or move["invoice_date"]
             if is_invoice:
-                values["date"] = invoice_date
-                values["invoice_date_due"] = move["invoice_date_due"] or invoice_date
+                values["date"] = values["invoice_date"]
+                values["invoice_date_due"] = move["invoice_date_due"] or values["invoice_date"]
             if move["name"] in (None, "/"):
-                values["name"] = self._next_name(move, values.get("date") or move["date"])
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(**values))
-            self.conn.execute(sa.update(lt).where(lt.c.move_id == move_id, lt.c.display_type == "payment_term",
-                                                  lt.c.name.is_(None)).values(name=values.get("name", move["name"])))
-
-    def _next_name(self, move, date: str) -> str:
-        """The journal's sequence: `INV/2026/00001`; credit notes get the refund sequence (`RINV/...`),
-        payments the payment sequence (`PBNK1/...`)."""
-        code = self.conn.scalar(sa.select(self.env["account.journal"].table.c.code).where(
-            self.env["account.journal"].table.c.id == move["journal_id"]))
-        prefix_code = code
-        if move["move_type"] in ("out_refund", "in_refund"):
-            prefix_code = f"R{code}"
-        elif self.env.context.get("is_payment_move"):
-            prefix_code = f"P{code}"
-        prefix = f"{prefix_code}/{str(date)[:4]}/"
-        t = self.table
-        names = self.conn.scalars(sa.select(t.c.name).where(t.c.name.like(f"{prefix}%"), t.c.journal_id == move["journal_id"]))
-        last = max((int(n[len(prefix):]) for n in names if n[len(prefix):].isdigit()), default=0)
-        return f"{prefix}{last + 1:05d}"
+                values["name"] = sequences.next_name(move, values["date"])
+                values["sequence_prefix"], values["sequence_number"] = split_sequence(values["name"])
+            posted_now[move_id] = values["name"]
+            updates.append(values)
+        columns = [name for name in updates[0] if name != "b_id"] if updates else []
+        if updates:
+            self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+                {name: sa.bindparam(name) for name in columns}), updates)
+            self.conn.execute(sa.update(lt).where(
+                lt.c.move_id == sa.bindparam("b_id"), lt.c.display_type == "payment_term", lt.c.name.is_(None))
+                .values(name=sa.bindparam("b_name")), [{"b_id": u["b_id"], "b_name": u["name"]} for u in updates])
 
     @records_method("write")
     def button_draft(self, ids):
@@ -375,6 +401,39 @@ class AccountMove(Model):
         lines = self.env["account.move.line"].sudo()
         [line] = lines.read([line_id], ["move_id"], load=None)
         return self.env["account.partial.reconcile"].sudo().reconcile_moves(ids[0], line["move_id"])
+
+
+class _Sequences:
+    """The journals' sequences during one posting: `INV/2026/00001`; credit notes get the refund sequence
+    (`RINV/...`), payments the payment sequence (`PBNK1/...`). The last number of a prefix is read once, by
+    the (journal, sequence_prefix, sequence_number) index — as sequence.mixin's _get_last_sequence reads it,
+    not by scanning the journal's names — and the moves posted together take the next ones in order."""
+
+    def __init__(self, moves: AccountMove):
+        self.moves = moves
+        self.codes: dict[int, str] = {}
+        self.last: dict[tuple[int, str], int] = {}
+
+    def next_name(self, move, date) -> str:
+        journal_id = move["journal_id"]
+        if journal_id not in self.codes:
+            journals = self.moves.env["account.journal"].table
+            self.codes[journal_id] = self.moves.conn.scalar(
+                sa.select(journals.c.code).where(journals.c.id == journal_id))
+        code = self.codes[journal_id]
+        prefix_code = code
+        if move["move_type"] in ("out_refund", "in_refund"):
+            prefix_code = f"R{code}"
+        elif self.moves.env.context.get("is_payment_move"):
+            prefix_code = f"P{code}"
+        prefix = f"{prefix_code}/{str(date)[:4]}/"
+        key = (journal_id, prefix)
+        if key not in self.last:
+            t = self.moves.table
+            self.last[key] = self.moves.conn.scalar(sa.select(sa.func.max(t.c.sequence_number)).where(
+                t.c.journal_id == journal_id, t.c.sequence_prefix == prefix)) or 0
+        self.last[key] += 1
+        return f"{prefix}{self.last[key]:05d}"
 
 
 PROTECTED_ON_POSTED = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "journal_id", "move_type",
