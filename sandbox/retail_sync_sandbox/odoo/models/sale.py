@@ -496,8 +496,8 @@ class SaleOrderLine(Model):
             missing = (r.product_uom_qty or 0.0) - moved
             if missing > QTY_EPSILON:
                 needs.setdefault(r.order_id, []).append((r, missing))
-        for order_id, lines in needs.items():
-            self.env["stock.picking"].sudo().deliver_sale_lines(order_id, lines)
+        if needs:
+            self.env["stock.picking"].sudo().deliver_sale_lines(needs)
 
 
 def _only_creates(commands) -> bool:
