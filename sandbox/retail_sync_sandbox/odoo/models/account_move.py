@@ -17,6 +17,7 @@ import re
 
 import sqlalchemy as sa
 
+from .. import security
 from ..api import records_method
 from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Float, Integer, Many2many, Many2one, Monetary, One2many, Selection
@@ -153,6 +154,28 @@ class AccountMove(Model):
             vals["sequence_prefix"], vals["sequence_number"] = split_sequence(vals.get("name"))
         return prepared
 
+    def create(self, vals_list):
+        """As Odoo's create of many moves: the new lines of all of them ((0, 0, values) commands in line_ids /
+        invoice_line_ids) created in one call after the moves, then the moves synced once."""
+        single = isinstance(vals_list, dict)
+        items = [vals_list] if single else vals_list
+        x2many = ("line_ids", "invoice_line_ids")
+        if (self.env.context.get("skip_sync_dynamic_lines") or not isinstance(items, list)
+                or not all(isinstance(v, dict) for v in items)
+                or not all(_only_creates(v[name]) for v in items for name in x2many if name in v)):
+            return super().create(vals_list)
+        items = [dict(v) for v in items]
+        new_lines = [[command[2] for name in list(v) if name in x2many for command in v.pop(name)] for v in items]
+        deferred = self.with_context(skip_sync_dynamic_lines=True)
+        ids = super(AccountMove, deferred).create(items)
+        line_vals = [{**vals, "move_id": move_id} for move_id, found in zip(ids, new_lines) for vals in found]
+        if line_vals:
+            if not self.env.su:
+                security.check_model_access(self.env, "account.move.line", "create")
+            deferred.env["account.move.line"].sudo().create(line_vals)
+        self._recompute(ids)
+        return ids[0] if single else ids
+
     def _write_x2many(self, record_id, fld, commands):
         # Lines written through the move are synced once, by the move, after all the commands ran.
         Model._write_x2many(self.with_context(skip_sync_dynamic_lines=True), record_id, fld, commands)
@@ -172,62 +195,108 @@ class AccountMove(Model):
             raise UserError("You cannot modify a posted entry of this journal.")
 
     def sync_dynamic_lines(self, ids: list[int]) -> None:
-        """Rebuild the tax and receivable lines of draft invoices from their product lines, and the totals."""
+        """Rebuild the tax and receivable lines of draft invoices from their product lines, and the totals — for
+        all the moves at once (a recordset's recompute): their product lines and taxes read in one query each,
+        each line's amounts written by one UPDATE statement for them all, the derived lines created in one call."""
         lines = self.env["account.move.line"].sudo().with_context(skip_sync_dynamic_lines=True)
-        lt = lines.table
-        for move_id in ids:
-            move = self._row(move_id)
-            if move["move_type"] == "entry":
-                self._check_balanced(move)
-                continue
-            if move["state"] != "draft":
-                continue
-            product_rows = self.conn.execute(sa.select(lt).where(
-                lt.c.move_id == move_id, lt.c.display_type == "product").order_by(lt.c.sequence, lt.c.id)).mappings().all()
+        lt, t = lines.table, self.table
+        rows = {row["id"]: row for row in self.conn.execute(sa.select(t).where(t.c.id.in_(set(ids)))).mappings()}
+        moves = [rows[move_id] for move_id in dict.fromkeys(ids)]
+        self._check_balanced_all([move for move in moves if move["move_type"] == "entry"])
+        drafts = [move for move in moves if move["move_type"] != "entry" and move["state"] == "draft"]
+        if not drafts:
+            return
+        product_rows: dict[int, list] = {move["id"]: [] for move in drafts}
+        for row in self.conn.execute(sa.select(lt).where(
+                lt.c.move_id.in_(list(product_rows)), lt.c.display_type == "product")
+                .order_by(lt.c.sequence, lt.c.id)).mappings():
+            product_rows[row["move_id"]].append(row)
+        tax_links = lines._x2many_ids(lines.spec.fields["tax_ids"], [r["id"] for found in product_rows.values()
+                                                                     for r in found])
+        specs: dict[tuple, list] = {}
+        line_updates, adjustments, new_lines, totals = [], [], [], []
+        for move in drafts:
+            move_id = move["id"]
+            found = product_rows[move_id]
             sign = -1 if move["move_type"] in ("out_invoice", "out_receipt", "in_refund") else 1
             rounding, method = rounding_settings(self.env, move["company_id"], move["currency_id"])
-            document = compute_document(
-                [LineInput(row["price_unit"], row["quantity"], row["discount"],
-                           tax_specs(self.env, lines.tax_ids_of(row["id"]))) for row in product_rows],
-                rounding, method, self.env.version)
-            for row, amounts in zip(product_rows, document.lines):
-                self.conn.execute(sa.update(lt).where(lt.c.id == row["id"]).values(
-                    price_subtotal=amounts.price_subtotal, price_total=amounts.price_total,
-                    balance=sign * amounts.price_subtotal, amount_currency=sign * amounts.price_subtotal,
-                    debit=max(sign * amounts.price_subtotal, 0.0), credit=max(-sign * amounts.price_subtotal, 0.0),
-                    currency_id=move["currency_id"], account_type="income", partner_id=move["partner_id"]))
+            inputs = []
+            for row in found:
+                taxes = tuple(tax_links.get(row["id"], []))
+                if taxes not in specs:
+                    specs[taxes] = tax_specs(self.env, list(taxes))
+                inputs.append(LineInput(row["price_unit"], row["quantity"], row["discount"], specs[taxes]))
+            document = compute_document(inputs, rounding, method, self.env.version)
+            for row, amounts in zip(found, document.lines):
+                line_updates.append({
+                    "b_id": row["id"], "price_subtotal": amounts.price_subtotal, "price_total": amounts.price_total,
+                    "balance": sign * amounts.price_subtotal, "amount_currency": sign * amounts.price_subtotal,
+                    "debit": max(sign * amounts.price_subtotal, 0.0), "credit": max(-sign * amounts.price_subtotal, 0.0),
+                    "currency_id": move["currency_id"], "account_type": "income", "partner_id": move["partner_id"]})
             delta = round_to(document.amount_untaxed - sum(a.price_subtotal for a in document.lines), rounding)
-            if delta and product_rows:
+            if delta and found:
                 # 18+ rounding globally: the document's untaxed amount is not the sum of the rounded lines;
                 # the difference goes to a line's balance so the entry stays balanced.
-                last = product_rows[-1]["id"]
                 balance = sign * (document.lines[-1].price_subtotal + delta)
-                self.conn.execute(sa.update(lt).where(lt.c.id == last).values(
-                    balance=balance, amount_currency=balance, debit=max(balance, 0.0), credit=max(-balance, 0.0)))
-            self.conn.execute(sa.delete(lt).where(lt.c.move_id == move_id, lt.c.display_type.in_(("tax", "payment_term"))))
-            per_tax = document.tax_totals
-            tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(list(per_tax), ["name"])} \
-                if per_tax else {}
-            untaxed, tax_total, total = document.amount_untaxed, document.amount_tax, document.amount_total
-            new_lines = [{"move_id": move_id, "display_type": "tax", "name": tax_names[tax_id], "tax_line_id": tax_id,
-                          "balance": sign * amount, "quantity": 1.0, "account_type": "liability_current"}
+                adjustments.append({"b_id": found[-1]["id"], "balance": balance, "amount_currency": balance,
+                                    "debit": max(balance, 0.0), "credit": max(-balance, 0.0)})
+            total = document.amount_total
+            new_lines.append((move, sign, document.tax_totals, total if found else None))
+            totals.append({"b_id": move_id, "amount_untaxed": document.amount_untaxed,
+                           "amount_tax": document.amount_tax, "amount_total": total, "amount_residual": total,
+                           "amount_total_signed": -sign * total, "amount_residual_signed": -sign * total})
+        for updates in (line_updates, adjustments):
+            if updates:
+                columns = [name for name in updates[0] if name != "b_id"]
+                self.conn.execute(sa.update(lt).where(lt.c.id == sa.bindparam("b_id")).values(
+                    {name: sa.bindparam(name) for name in columns}), updates)
+        self.conn.execute(sa.delete(lt).where(lt.c.move_id.in_([move["id"] for move in drafts]),
+                                              lt.c.display_type.in_(("tax", "payment_term"))))
+        lines.create(self._derived_lines(new_lines))
+        self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+            {name: sa.bindparam(name) for name in totals[0] if name != "b_id"}), totals)
+
+    def _derived_lines(self, documents: list[tuple]) -> list[dict]:
+        """The tax lines and the receivable (payment_term) line of each (move, sign, tax totals, total or None
+        without product lines)."""
+        tax_ids = sorted({tax_id for _, _, per_tax, _ in documents for tax_id in per_tax})
+        tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(tax_ids, ["name"])} \
+            if tax_ids else {}
+        result = []
+        for move, sign, per_tax, total in documents:
+            new_lines = [{"move_id": move["id"], "display_type": "tax", "name": tax_names[tax_id],
+                          "tax_line_id": tax_id, "balance": sign * amount, "quantity": 1.0,
+                          "account_type": "liability_current"}
                          for tax_id, amount in per_tax.items() if amount]
-            if product_rows:
+            if total is not None:
                 label = move["payment_reference"] or (move["name"] if move["name"] != "/" else "")
-                new_lines.append({"move_id": move_id, "display_type": "payment_term", "name": label,
-                                  "balance": -sign * total,
-                                  "amount_residual": -sign * total, "quantity": 1.0,
+                new_lines.append({"move_id": move["id"], "display_type": "payment_term", "name": label,
+                                  "balance": -sign * total, "amount_residual": -sign * total, "quantity": 1.0,
                                   "account_type": "asset_receivable"})
             for vals in new_lines:
                 vals.update(partner_id=move["partner_id"], currency_id=move["currency_id"],
                             amount_currency=vals["balance"], debit=max(vals["balance"], 0.0),
                             credit=max(-vals["balance"], 0.0), sequence=10000)
                 vals["name"] = vals["name"] or False
-            if new_lines:
-                lines.create(new_lines)
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(
-                amount_untaxed=untaxed, amount_tax=tax_total, amount_total=total, amount_residual=total,
-                amount_total_signed=-sign * total, amount_residual_signed=-sign * total))
+            result += new_lines
+        return result
+
+    def _check_balanced_all(self, entries: list) -> None:
+        """_check_balanced for many entries: their debits and credits summed in one query."""
+        if not entries:
+            return
+        lt = self.env["account.move.line"].sudo().table
+        sums = {row.move_id: row for row in self.conn.execute(sa.select(
+            lt.c.move_id, sa.func.coalesce(sa.func.sum(lt.c.debit), 0.0).label("debit"),
+            sa.func.coalesce(sa.func.sum(lt.c.credit), 0.0).label("credit")).where(
+            lt.c.move_id.in_([move["id"] for move in entries])).group_by(lt.c.move_id))}
+        if not sums:
+            return
+        rounding = self._currency_rounding(_company_currency(self.env))
+        for move in entries:
+            found = sums.get(move["id"])
+            if found is not None and round_to(found.debit - found.credit, rounding) != 0:
+                self._check_balanced(move)
 
     def _check_balanced(self, move) -> None:
         """_check_balanced: a journal entry's debits equal its credits, checked on every create and write
@@ -434,6 +503,13 @@ class _Sequences:
                 t.c.journal_id == journal_id, t.c.sequence_prefix == prefix)) or 0
         self.last[key] += 1
         return f"{prefix}{self.last[key]:05d}"
+
+
+def _only_creates(commands) -> bool:
+    """Only (0, 0, values) commands: new lines, which a batch of moves can create all together."""
+    return (isinstance(commands, (list, tuple))
+            and all(isinstance(c, (list, tuple)) and len(c) == 3 and c[0] == 0 and isinstance(c[2], dict)
+                    for c in commands))
 
 
 PROTECTED_ON_POSTED = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "journal_id", "move_type",
