@@ -142,11 +142,15 @@ class AccountMove(Model):
 
     # ------------------------------------------------------------ create / write
     def _prepare_create(self, vals_list):
-        # The journal follows the type being created (_search_default_journal), not only the context's.
+        # The journal follows the type being created (_search_default_journal), not only the context's;
+        # searched once per type for all the moves of the call.
+        journals: dict[str, int | None] = {}
         for vals in vals_list:
             if "journal_id" not in vals:
                 move_type = vals.get("move_type") or self.env.context.get("default_move_type", "entry")
-                journal = _default_journal(self.env.with_context(default_move_type=move_type))
+                if move_type not in journals:
+                    journals[move_type] = _default_journal(self.env.with_context(default_move_type=move_type))
+                journal = journals[move_type]
                 if journal:
                     vals["journal_id"] = journal
         prepared = super()._prepare_create(vals_list)
@@ -604,6 +608,7 @@ class AccountMoveLine(Model):
         # the account they name and, without a currency of their own, the move's currency.
         accounts = self.env["account.account"].sudo()
         moves = self.env["account.move"].sudo()
+        currencies: dict[int, int | None] = {}   # per move: the lines of a move are usually created together
         for vals in vals_list:
             if "balance" not in vals and ("debit" in vals or "credit" in vals):
                 vals["balance"] = (vals.get("debit") or 0.0) - (vals.get("credit") or 0.0)
@@ -616,9 +621,11 @@ class AccountMoveLine(Model):
                 if found:
                     vals["account_type"] = found[0]["account_type"]
             if vals.get("move_id") and not vals.get("currency_id") and isinstance(vals["move_id"], int):
-                found = moves.exists([vals["move_id"]])
-                if found:
-                    vals["currency_id"] = moves._row(found[0])["currency_id"]
+                if vals["move_id"] not in currencies:
+                    found = moves.exists([vals["move_id"]])
+                    currencies[vals["move_id"]] = moves._row(found[0])["currency_id"] if found else None
+                if currencies[vals["move_id"]] is not None:
+                    vals["currency_id"] = currencies[vals["move_id"]]
         return super()._prepare_create(vals_list)
 
     def _after_create(self, ids, vals_list):

@@ -444,31 +444,42 @@ class StockMove(Model):
         quants = self.env["stock.quant"].table
         locations = self.env["stock.location"].sudo()
         by_id = {row.id: row for row in self._rows(ids)}
-        storable: dict[int, bool] = {}
-        under: dict[int, list[int]] = {}
-        new_lines, states = [], []
-        for move in (by_id[i] for i in dict.fromkeys(ids) if i in by_id):
+        moves = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+        storable = {product: _is_storable(self.env, product) for product in dict.fromkeys(m.product_id for m in moves)}
+        under = {location: locations.hierarchy_ids([location], down=True)
+                 for location in dict.fromkeys(m.location_id for m in moves)}
+        # The quants the storable moves may take from, read once: (id, location, quantity, reserved), in id order
+        # per product; what a move reserves is counted here for the moves after it.
+        wanted = [m for m in moves if storable[m.product_id] and m.product_uom_qty - (m.quantity or 0.0) > EPSILON]
+        stock: dict[int, list[list]] = {}
+        if wanted:
+            searched = sorted({loc for m in wanted for loc in under[m.location_id]})
+            for quant in self.conn.execute(sa.select(quants.c.id, quants.c.product_id, quants.c.location_id,
+                                                     quants.c.quantity, quants.c.reserved_quantity).where(
+                    quants.c.product_id.in_({m.product_id for m in wanted}), quants.c.location_id.in_(searched))
+                    .order_by(quants.c.id)):
+                stock.setdefault(quant.product_id, []).append(
+                    [quant.id, quant.location_id, quant.quantity, quant.reserved_quantity])
+        new_lines, states, taken_from = [], [], []
+        for move in moves:
             missing = move.product_uom_qty - (move.quantity or 0.0)
             if missing <= EPSILON:
                 states.append({"b_id": move.id, "b_quantity": move.quantity, "b_state": "assigned"})
                 continue
-            if move.product_id not in storable:
-                storable[move.product_id] = _is_storable(self.env, move.product_id)
             if not storable[move.product_id]:
                 new_lines.append({**self._line_vals(move, move.location_id), "quantity": missing})
                 states.append({"b_id": move.id, "b_quantity": move.product_uom_qty, "b_state": "assigned"})
                 continue
-            if move.location_id not in under:
-                under[move.location_id] = locations.hierarchy_ids([move.location_id], down=True)
+            places = set(under[move.location_id])
             taken = 0.0
-            for quant in self.conn.execute(sa.select(quants.c.id, quants.c.location_id, quants.c.quantity,
-                                                     quants.c.reserved_quantity).where(
-                    quants.c.product_id == move.product_id, quants.c.location_id.in_(under[move.location_id]),
-                    quants.c.quantity - quants.c.reserved_quantity > EPSILON).order_by(quants.c.id)).all():
-                take = min(missing - taken, quant.quantity - quant.reserved_quantity)
-                self.conn.execute(sa.update(quants).where(quants.c.id == quant.id).values(
-                    reserved_quantity=quants.c.reserved_quantity + take))
-                new_lines.append({**self._line_vals(move, quant.location_id), "quantity": take})
+            for quant in stock.get(move.product_id, []):
+                # (SQL's `quantity - reserved_quantity > EPSILON` is not true for a NULL either)
+                if quant[1] not in places or quant[2] is None or quant[3] is None or not quant[2] - quant[3] > EPSILON:
+                    continue
+                take = min(missing - taken, quant[2] - quant[3])
+                quant[3] = quant[3] + take
+                taken_from.append({"b_id": quant[0], "b_take": take})
+                new_lines.append({**self._line_vals(move, quant[1]), "quantity": take})
                 taken += take
                 if taken >= missing - EPSILON:
                     break
@@ -476,6 +487,10 @@ class StockMove(Model):
             state = ("assigned" if quantity >= move.product_uom_qty - EPSILON
                      else "partially_available" if quantity > EPSILON else "confirmed")
             states.append({"b_id": move.id, "b_quantity": quantity, "b_state": state})
+        if taken_from:
+            # Each reservation added in turn, as one statement per quant would (same sums, same order).
+            self.conn.execute(sa.update(quants).where(quants.c.id == sa.bindparam("b_id")).values(
+                reserved_quantity=quants.c.reserved_quantity + sa.bindparam("b_take")), taken_from)
         if new_lines:
             self.env["stock.move.line"].sudo().create(new_lines)
         if states:
