@@ -76,6 +76,7 @@ def _load_batch(model: Model, fields: list[str], data: list[list]) -> list[int] 
     ids: list[int] = []
     batch: list[tuple[str | None, str | None, int | None, dict]] = []   # (module, name, record id, vals)
     pending: set[tuple[str, str]] = set()
+    lookups = _Lookups(model, fields, data)
 
     def flush() -> None:
         creates = [(module, name, vals) for module, name, record_id, vals in batch if not record_id]
@@ -92,6 +93,7 @@ def _load_batch(model: Model, fields: list[str], data: list[list]) -> list[int] 
         xmlids.bind_many(model.spec.name, bindings)
         batch.clear()
         pending.clear()
+        lookups.forget()     # the batch wrote and bound records: what was read up front may be stale
 
     try:
         for row in data:
@@ -100,13 +102,13 @@ def _load_batch(model: Model, fields: list[str], data: list[list]) -> list[int] 
             if pending and (not pending.isdisjoint(_xmlid_references(fields, row))
                             or _names_own_model(model, fields, row)):
                 flush()
-            record_xmlid, database_id, vals = _convert_row(model, fields, row)
-            if database_id and not model.exists([database_id]):
+            record_xmlid, database_id, vals = _convert_row(model, fields, row, lookups)
+            if database_id and not lookups.exists(model.spec.name, database_id):
                 return None
             module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
             if record_xmlid:
-                _check_xmlid_model(model, module, name)
-            bound = xmlids.resolve(module, name, model.spec.name) if record_xmlid else None
+                _check_xmlid_model(model, module, name, lookups)
+            bound = lookups.resolve(module, name, model.spec.name) if record_xmlid else None
             record_id = database_id or bound
             if bound is not None and record_id == bound:
                 name = None     # already bound to this record: nothing to bind
@@ -202,11 +204,14 @@ def _check_columns(model: Model, fields: list[str]) -> None:
             raise KeyError(name)
 
 
-def _check_xmlid_model(model: Model, module: str, name: str) -> None:
+def _check_xmlid_model(model: Model, module: str, name: str, lookups: _Lookups | None = None) -> None:
     """BaseModel._load_records: an external id already naming a record of another model is refused."""
-    table = model.env["ir.model.data"].table
-    row = model.conn.execute(sa.select(table.c.id, table.c.model).where(
-        table.c.module == module, table.c.name == name)).first()
+    if lookups is not None:
+        row = lookups.xmlid(module, name)
+    else:
+        table = model.env["ir.model.data"].table
+        row = model.conn.execute(sa.select(table.c.id, table.c.model).where(
+            table.c.module == module, table.c.name == name)).first()
     if row is not None and row.model != model.spec.name:
         raise ValidationError(f"For external id {module}.{name} when trying to create/update a record of model "
                               f"{model.spec.name} found record of different model {row.model} ({row.id})")
@@ -219,7 +224,8 @@ def _message(index: int, text: str, field: str | None) -> dict:
     return message
 
 
-def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None, int | None, dict]:
+def _convert_row(model: Model, fields: list[str], row: list,
+                 lookups: _Lookups | None = None) -> tuple[str | None, int | None, dict]:
     vals: dict = {}
     record_xmlid, database_id = None, None
     for column, raw in zip(fields, row):
@@ -235,7 +241,7 @@ def _convert_row(model: Model, fields: list[str], row: list) -> tuple[str | None
         name, _, suffix = column.partition("/")
         fld = model.spec.fields[name]  # _check_columns has refused unknown columns
         if suffix in ("id", ".id"):
-            vals[name] = _relational(model, fld, raw, by_xmlid=(suffix == "id"))
+            vals[name] = _relational(model, fld, raw, by_xmlid=(suffix == "id"), lookups=lookups)
         elif suffix:
             raise ImportProblem(f"Unknown sub-field {column!r}", name)
         elif isinstance(fld, (Many2one, Many2many, One2many)):
@@ -314,7 +320,7 @@ def _input_tz(model: Model) -> dt.tzinfo:
     return dt.UTC
 
 
-def _relational(model: Model, fld, raw, by_xmlid: bool):
+def _relational(model: Model, fld, raw, by_xmlid: bool, lookups: _Lookups | None = None):
     if raw in (None, False, ""):
         return False if isinstance(fld, Many2one) else [(6, 0, [])]
     tokens = [t.strip() for t in str(raw).split(",")] if isinstance(fld, (Many2many, One2many)) else [str(raw).strip()]
@@ -323,7 +329,8 @@ def _relational(model: Model, fld, raw, by_xmlid: bool):
     for token in tokens:
         if by_xmlid:
             module, name = _split_xmlid(token)
-            target = model.env["ir.model.data"].sudo().resolve(module, name, fld.comodel)
+            target = (lookups.resolve(module, name, fld.comodel) if lookups is not None
+                      else model.env["ir.model.data"].sudo().resolve(module, name, fld.comodel))
             if not target:
                 raise ImportProblem(f"No matching record found for external id '{token}' in field '{fld.string}'",
                                     fld.name)
@@ -332,7 +339,7 @@ def _relational(model: Model, fld, raw, by_xmlid: bool):
                 target = int(token)
             except ValueError:
                 raise ImportProblem(f"Invalid database id '{token}' for field '{fld.string}'", fld.name) from None
-            if not comodel.exists([target]):
+            if not (lookups.exists(fld.comodel, target) if lookups is not None else comodel.exists([target])):
                 raise ImportProblem(f"No matching record found for database id '{token}' in field '{fld.string}'",
                                     fld.name)
         ids.append(target)
@@ -351,3 +358,85 @@ def _relational_by_name(model: Model, fld, raw):
             raise ImportProblem(f"No matching record found for name '{name}' in field '{fld.string}'", fld.name)
         ids.append(found[0][0])
     return ids[0] if isinstance(fld, Many2one) else [(6, 0, ids)]
+
+
+class _Lookups:
+    """What a batched load looks up, read up front for all its rows, as Odoo's import prefetches: the external
+    ids the rows name (their own and in `rel/id` columns) in one query, and the records named by database id
+    (`.id`, `rel/.id`) in one query per model. The answers are those of the per-cell queries: a record missing
+    up front is looked up again, and once a batch has been written (a row naming a record the batch makes)
+    every lookup goes to the database again, as before any prefetch."""
+
+    def __init__(self, model: Model, fields: list[str], data: list[list]):
+        self.model = model
+        self.fields, self.data = fields, data
+        self.xmlids: dict[tuple[str, str], sa.Row | None] | None = None
+        self.found: dict[str, set[int]] = {}
+        self.live = False      # True: no prefetched answer is trusted any more
+        self._prefetch_ids()
+
+    def _prefetch_ids(self) -> None:
+        wanted: dict[str, set[int]] = {}
+        for index, column in enumerate(self.fields):
+            name, _, suffix = column.partition("/")
+            if column == ".id":
+                comodel = self.model.spec.name
+            elif suffix == ".id" and name in self.model.spec.fields:
+                comodel = self.model.spec.fields[name].comodel
+            else:
+                continue
+            for row in self.data:
+                raw = row[index] if isinstance(row, (list, tuple)) and index < len(row) else None
+                for token in str(raw).split(",") if raw not in (None, False, "") else ():
+                    token = token.strip()
+                    if token.isdigit():
+                        wanted.setdefault(comodel, set()).add(int(token))
+        for comodel, ids in wanted.items():
+            self.found[comodel] = self.model.env[comodel].sudo()._existing(sorted(ids))
+
+    def exists(self, comodel: str, record_id: int) -> bool:
+        if not self.live and record_id in self.found.get(comodel, ()):
+            return True
+        return bool(self.model.env[comodel].sudo().exists([record_id]))
+
+    def forget(self) -> None:
+        self.live = True
+        self.xmlids, self.found = {}, {}
+
+    def _prefetch_xmlids(self) -> None:
+        names: set[tuple[str, str]] = set()
+        for row in self.data:
+            if isinstance(row, (list, tuple)):
+                names |= _xmlid_references(self.fields, row)
+        table = self.model.env["ir.model.data"].table
+        self.xmlids = dict.fromkeys(names)
+        plain = sorted({name for _, name in names})
+        for start in range(0, len(plain), 5000):
+            for row in self.model.conn.execute(sa.select(table.c.id, table.c.module, table.c.name, table.c.model,
+                                                         table.c.res_id).where(table.c.name.in_(plain[start:start + 5000]))):
+                if (row.module, row.name) in self.xmlids:
+                    self.xmlids[(row.module, row.name)] = row
+        by_model: dict[str, set[int]] = {}
+        for row in self.xmlids.values():
+            if row is not None and row.model in self.model.env:
+                by_model.setdefault(row.model, set()).add(row.res_id)
+        for model, ids in by_model.items():
+            self.found.setdefault(model, set()).update(self.model.env[model].sudo()._existing(sorted(ids)))
+
+    def xmlid(self, module: str, name: str):
+        """The ir.model.data row (id, model, res_id) of module.name, or None."""
+        if self.xmlids is None:
+            self._prefetch_xmlids()
+        if self.live or (module, name) not in self.xmlids:
+            table = self.model.env["ir.model.data"].table
+            self.xmlids[(module, name)] = self.model.conn.execute(sa.select(
+                table.c.id, table.c.module, table.c.name, table.c.model, table.c.res_id).where(
+                table.c.module == module, table.c.name == name)).first()
+        return self.xmlids[(module, name)]
+
+    def resolve(self, module: str, name: str, model: str | None = None) -> int | None:
+        """ir.model.data.resolve: the record module.name names, if it still exists."""
+        row = self.xmlid(module, name)
+        if row is None or (model and row.model != model):
+            return None
+        return row.res_id if self.exists(row.model, row.res_id) else None

@@ -84,6 +84,8 @@ class Model:
     _inherits: dict[str, str] = {}
     _parent_name = "parent_id"
     _unique: tuple[tuple[tuple[str, ...], str], ...] = ()
+    # Indexes on several columns (Odoo creates them in a model's init()), e.g. the sequence mixin's.
+    _indexes: tuple[tuple[str, ...], ...] = ()
     _versions = ALL_VERSIONS
 
     id = Integer("ID", readonly=True)

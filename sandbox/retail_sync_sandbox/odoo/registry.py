@@ -94,7 +94,9 @@ class Registry:
             sa.UniqueConstraint(*cols, name=f"{spec.name.replace('.', '_')}_{'_'.join(cols)}_uniq")
             for cols, _message in spec.cls._unique
         ]
-        return sa.Table(spec.name.replace(".", "_"), self.metadata, *columns, *constraints)
+        table_name = spec.name.replace(".", "_")
+        indexes = [sa.Index(f"{table_name}_{'_'.join(cols)}_index", *cols) for cols in spec.cls._indexes]
+        return sa.Table(table_name, self.metadata, *columns, *constraints, *indexes)
 
     def relation_table(self, fld: Many2many) -> sa.Table:
         table = self._relations.get(fld.relation)

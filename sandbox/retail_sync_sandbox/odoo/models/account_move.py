@@ -13,9 +13,11 @@ move's currency, and the receivable line stands for the partner's receivable acc
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
+from .. import security
 from ..api import records_method
 from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Float, Integer, Many2many, Many2one, Monetary, One2many, Selection
@@ -28,6 +30,16 @@ MOVE_TYPES = [("entry", "Journal Entry"), ("out_invoice", "Customer Invoice"), (
               ("in_invoice", "Vendor Bill"), ("in_refund", "Vendor Credit Note"), ("out_receipt", "Sales Receipt"),
               ("in_receipt", "Purchase Receipt")]
 SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+# sequence.mixin's _sequence_fixed_regex with only the number captured: a name is its prefix, up to nine
+# digits, and a suffix without digits (`INV/2026/00042` is `INV/2026/` and 42).
+SEQUENCE_SPLIT = re.compile(r"^(?:.*?)(\d{0,9})(?:\D*?)$", re.S)
+
+
+def split_sequence(name) -> tuple[str, int]:
+    """sequence.mixin._compute_split_sequence: (sequence_prefix, sequence_number) of a name."""
+    name = name or ""
+    match = SEQUENCE_SPLIT.match(name)
+    return name[:match.start(1)], int(match.group(1) or 0)
 
 
 def payment_states(version: int) -> list[tuple[str, str]]:
@@ -61,8 +73,14 @@ class AccountMove(Model):
     _name = "account.move"
     _description = "Journal Entry"
     _order = "date desc, name desc, invoice_date desc, id desc"
+    # sequence.mixin's index: the last number of a journal's prefix is one index lookup, however many
+    # entries the journal holds (_get_last_sequence's ORDER BY sequence_number DESC LIMIT 1).
+    _indexes = (("journal_id", "sequence_prefix", "sequence_number"),)
 
     name = Char("Number", default="/", index=True)
+    # Stored splits of `name` (sequence.mixin), kept by the sandbox whenever a name is set.
+    sequence_prefix = Char("Sequence Prefix", readonly=True)
+    sequence_number = Integer("Sequence Number", readonly=True)
     ref = Char("Reference")
     date = Date("Date", required=True, default=lambda env: dt.date.today().isoformat())
     state = Selection([("draft", "Draft"), ("posted", "Posted"), ("cancel", "Cancelled")], "Status",
@@ -124,14 +142,43 @@ class AccountMove(Model):
 
     # ------------------------------------------------------------ create / write
     def _prepare_create(self, vals_list):
-        # The journal follows the type being created (_search_default_journal), not only the context's.
+        # The journal follows the type being created (_search_default_journal), not only the context's;
+        # searched once per type for all the moves of the call.
+        journals: dict[str, int | None] = {}
         for vals in vals_list:
             if "journal_id" not in vals:
                 move_type = vals.get("move_type") or self.env.context.get("default_move_type", "entry")
-                journal = _default_journal(self.env.with_context(default_move_type=move_type))
+                if move_type not in journals:
+                    journals[move_type] = _default_journal(self.env.with_context(default_move_type=move_type))
+                journal = journals[move_type]
                 if journal:
                     vals["journal_id"] = journal
-        return super()._prepare_create(vals_list)
+        prepared = super()._prepare_create(vals_list)
+        for vals in prepared:
+            vals["sequence_prefix"], vals["sequence_number"] = split_sequence(vals.get("name"))
+        return prepared
+
+    def create(self, vals_list):
+        """As Odoo's create of many moves: the new lines of all of them ((0, 0, values) commands in line_ids /
+        invoice_line_ids) created in one call after the moves, then the moves synced once."""
+        single = isinstance(vals_list, dict)
+        items = [vals_list] if single else vals_list
+        x2many = ("line_ids", "invoice_line_ids")
+        if (self.env.context.get("skip_sync_dynamic_lines") or not isinstance(items, list)
+                or not all(isinstance(v, dict) for v in items)
+                or not all(_only_creates(v[name]) for v in items for name in x2many if name in v)):
+            return super().create(vals_list)
+        items = [dict(v) for v in items]
+        new_lines = [[command[2] for name in list(v) if name in x2many for command in v.pop(name)] for v in items]
+        deferred = self.with_context(skip_sync_dynamic_lines=True)
+        ids = super(AccountMove, deferred).create(items)
+        line_vals = [{**vals, "move_id": move_id} for move_id, found in zip(ids, new_lines) for vals in found]
+        if line_vals:
+            if not self.env.su:
+                security.check_model_access(self.env, "account.move.line", "create")
+            deferred.env["account.move.line"].sudo().create(line_vals)
+        self._recompute(ids)
+        return ids[0] if single else ids
 
     def _write_x2many(self, record_id, fld, commands):
         # Lines written through the move are synced once, by the move, after all the commands ran.
@@ -143,67 +190,117 @@ class AccountMove(Model):
             self.sync_dynamic_lines(ids)
 
     def _after_write(self, ids, vals):
+        if "name" in vals:
+            prefix, number = split_sequence(vals["name"])
+            self.conn.execute(sa.update(self.table).where(self.table.c.id.in_(ids)).values(
+                sequence_prefix=prefix, sequence_number=number))
         if "state" not in vals and self.conn.scalar(sa.select(sa.func.count()).where(
                 self.table.c.id.in_(ids), self.table.c.state == "posted")) and set(vals) & PROTECTED_ON_POSTED:
             raise UserError("You cannot modify a posted entry of this journal.")
 
     def sync_dynamic_lines(self, ids: list[int]) -> None:
-        """Rebuild the tax and receivable lines of draft invoices from their product lines, and the totals."""
+        """Rebuild the tax and receivable lines of draft invoices from their product lines, and the totals — for
+        all the moves at once (a recordset's recompute): their product lines and taxes read in one query each,
+        each line's amounts written by one UPDATE statement for them all, the derived lines created in one call."""
         lines = self.env["account.move.line"].sudo().with_context(skip_sync_dynamic_lines=True)
-        lt = lines.table
-        for move_id in ids:
-            move = self._row(move_id)
-            if move["move_type"] == "entry":
-                self._check_balanced(move)
-                continue
-            if move["state"] != "draft":
-                continue
-            product_rows = self.conn.execute(sa.select(lt).where(
-                lt.c.move_id == move_id, lt.c.display_type == "product").order_by(lt.c.sequence, lt.c.id)).mappings().all()
+        lt, t = lines.table, self.table
+        rows = {row["id"]: row for row in self.conn.execute(sa.select(t).where(t.c.id.in_(set(ids)))).mappings()}
+        moves = [rows[move_id] for move_id in dict.fromkeys(ids)]
+        self._check_balanced_all([move for move in moves if move["move_type"] == "entry"])
+        drafts = [move for move in moves if move["move_type"] != "entry" and move["state"] == "draft"]
+        if not drafts:
+            return
+        product_rows: dict[int, list] = {move["id"]: [] for move in drafts}
+        for row in self.conn.execute(sa.select(lt).where(
+                lt.c.move_id.in_(list(product_rows)), lt.c.display_type == "product")
+                .order_by(lt.c.sequence, lt.c.id)).mappings():
+            product_rows[row["move_id"]].append(row)
+        tax_links = lines._x2many_ids(lines.spec.fields["tax_ids"], [r["id"] for found in product_rows.values()
+                                                                     for r in found])
+        specs: dict[tuple, list] = {}
+        line_updates, adjustments, new_lines, totals = [], [], [], []
+        for move in drafts:
+            move_id = move["id"]
+            found = product_rows[move_id]
             sign = -1 if move["move_type"] in ("out_invoice", "out_receipt", "in_refund") else 1
             rounding, method = rounding_settings(self.env, move["company_id"], move["currency_id"])
-            document = compute_document(
-                [LineInput(row["price_unit"], row["quantity"], row["discount"],
-                           tax_specs(self.env, lines.tax_ids_of(row["id"]))) for row in product_rows],
-                rounding, method, self.env.version)
-            for row, amounts in zip(product_rows, document.lines):
-                self.conn.execute(sa.update(lt).where(lt.c.id == row["id"]).values(
-                    price_subtotal=amounts.price_subtotal, price_total=amounts.price_total,
-                    balance=sign * amounts.price_subtotal, amount_currency=sign * amounts.price_subtotal,
-                    debit=max(sign * amounts.price_subtotal, 0.0), credit=max(-sign * amounts.price_subtotal, 0.0),
-                    currency_id=move["currency_id"], account_type="income", partner_id=move["partner_id"]))
+            inputs = []
+            for row in found:
+                taxes = tuple(tax_links.get(row["id"], []))
+                if taxes not in specs:
+                    specs[taxes] = tax_specs(self.env, list(taxes))
+                inputs.append(LineInput(row["price_unit"], row["quantity"], row["discount"], specs[taxes]))
+            document = compute_document(inputs, rounding, method, self.env.version)
+            for row, amounts in zip(found, document.lines):
+                line_updates.append({
+                    "b_id": row["id"], "price_subtotal": amounts.price_subtotal, "price_total": amounts.price_total,
+                    "balance": sign * amounts.price_subtotal, "amount_currency": sign * amounts.price_subtotal,
+                    "debit": max(sign * amounts.price_subtotal, 0.0), "credit": max(-sign * amounts.price_subtotal, 0.0),
+                    "currency_id": move["currency_id"], "account_type": "income", "partner_id": move["partner_id"]})
             delta = round_to(document.amount_untaxed - sum(a.price_subtotal for a in document.lines), rounding)
-            if delta and product_rows:
+            if delta and found:
                 # 18+ rounding globally: the document's untaxed amount is not the sum of the rounded lines;
                 # the difference goes to a line's balance so the entry stays balanced.
-                last = product_rows[-1]["id"]
                 balance = sign * (document.lines[-1].price_subtotal + delta)
-                self.conn.execute(sa.update(lt).where(lt.c.id == last).values(
-                    balance=balance, amount_currency=balance, debit=max(balance, 0.0), credit=max(-balance, 0.0)))
-            self.conn.execute(sa.delete(lt).where(lt.c.move_id == move_id, lt.c.display_type.in_(("tax", "payment_term"))))
-            per_tax = document.tax_totals
-            tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(list(per_tax), ["name"])} \
-                if per_tax else {}
-            untaxed, tax_total, total = document.amount_untaxed, document.amount_tax, document.amount_total
-            new_lines = [{"move_id": move_id, "display_type": "tax", "name": tax_names[tax_id], "tax_line_id": tax_id,
-                          "balance": sign * amount, "quantity": 1.0, "account_type": "liability_current"}
+                adjustments.append({"b_id": found[-1]["id"], "balance": balance, "amount_currency": balance,
+                                    "debit": max(balance, 0.0), "credit": max(-balance, 0.0)})
+            total = document.amount_total
+            new_lines.append((move, sign, document.tax_totals, total if found else None))
+            totals.append({"b_id": move_id, "amount_untaxed": document.amount_untaxed,
+                           "amount_tax": document.amount_tax, "amount_total": total, "amount_residual": total,
+                           "amount_total_signed": -sign * total, "amount_residual_signed": -sign * total})
+        for updates in (line_updates, adjustments):
+            if updates:
+                columns = [name for name in updates[0] if name != "b_id"]
+                self.conn.execute(sa.update(lt).where(lt.c.id == sa.bindparam("b_id")).values(
+                    {name: sa.bindparam(name) for name in columns}), updates)
+        self.conn.execute(sa.delete(lt).where(lt.c.move_id.in_([move["id"] for move in drafts]),
+                                              lt.c.display_type.in_(("tax", "payment_term"))))
+        lines.create(self._derived_lines(new_lines))
+        self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+            {name: sa.bindparam(name) for name in totals[0] if name != "b_id"}), totals)
+
+    def _derived_lines(self, documents: list[tuple]) -> list[dict]:
+        """The tax lines and the receivable (payment_term) line of each (move, sign, tax totals, total or None
+        without product lines)."""
+        tax_ids = sorted({tax_id for _, _, per_tax, _ in documents for tax_id in per_tax})
+        tax_names = {r["id"]: r["name"] for r in self.env["account.tax"].sudo().read(tax_ids, ["name"])} \
+            if tax_ids else {}
+        result = []
+        for move, sign, per_tax, total in documents:
+            new_lines = [{"move_id": move["id"], "display_type": "tax", "name": tax_names[tax_id],
+                          "tax_line_id": tax_id, "balance": sign * amount, "quantity": 1.0,
+                          "account_type": "liability_current"}
                          for tax_id, amount in per_tax.items() if amount]
-            if product_rows:
+            if total is not None:
                 label = move["payment_reference"] or (move["name"] if move["name"] != "/" else "")
-                new_lines.append({"move_id": move_id, "display_type": "payment_term", "name": label,
-                                  "balance": -sign * total,
-                                  "amount_residual": -sign * total, "quantity": 1.0,
+                new_lines.append({"move_id": move["id"], "display_type": "payment_term", "name": label,
+                                  "balance": -sign * total, "amount_residual": -sign * total, "quantity": 1.0,
                                   "account_type": "asset_receivable"})
             for vals in new_lines:
                 vals.update(partner_id=move["partner_id"], currency_id=move["currency_id"],
                             amount_currency=vals["balance"], debit=max(vals["balance"], 0.0),
                             credit=max(-vals["balance"], 0.0), sequence=10000)
                 vals["name"] = vals["name"] or False
-            if new_lines:
-                lines.create(new_lines)
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(
-                amount_untaxed=untaxed, amount_tax=tax_total, amount_total=total, amount_residual=total,
-                amount_total_signed=-sign * total, amount_residual_signed=-sign * total))
+            result += new_lines
+        return result
+
+    def _check_balanced_all(self, entries: list) -> None:
+        """_check_balanced for many entries: their debits and credits summed in one query."""
+        if not entries:
+            return
+        lt = self.env["account.move.line"].sudo().table
+        sums = {row.move_id: row for row in self.conn.execute(sa.select(
+            lt.c.move_id, sa.func.coalesce(sa.func.sum(lt.c.debit), 0.0).label("debit"),
+            sa.func.coalesce(sa.func.sum(lt.c.credit), 0.0).label("credit")).where(
+            lt.c.move_id.in_([move["id"] for move in entries])).group_by(lt.c.move_id))}
+        if not sums:
+            return
+        rounding = self._currency_rounding(_company_currency(self.env))
+        for move in entries:
+            found = sums.get(move["id"])
+            if found is not None and round_to(found.debit - found.credit, rounding) != 0:
+                self._check_balanced(move)
 
     def _check_balanced(self, move) -> None:
         """_check_balanced: a journal entry's debits equal its credits, checked on every create and write
@@ -245,15 +342,25 @@ class AccountMove(Model):
         return False
 
     def post(self, ids: list[int]) -> None:
-        """_post(soft=False): the checks, the invoice date, the name from the journal's sequence."""
+        """_post(soft=False): the checks, the invoice date, the name from the journal's sequence — for all the
+        moves at once, as Odoo's recordset does: one read of the moves and of their line counts, the names
+        drawn in order from each sequence, one UPDATE statement for the moves and one for their labels."""
         today = dt.date.today().isoformat()
         lt = self.env["account.move.line"].sudo().table
+        t = self.table
+        rows = {row["id"]: row for row in self.conn.execute(sa.select(t).where(t.c.id.in_(set(ids)))).mappings()}
+        counted = dict(self.conn.execute(sa.select(lt.c.move_id, sa.func.count()).where(
+            lt.c.move_id.in_(set(ids)), lt.c.display_type.not_in(("line_section", "line_note")))
+            .group_by(lt.c.move_id)).all())
+        sequences = _Sequences(self)
+        updates: list[dict] = []
+        posted_now: dict[int, str] = {}
         for move_id in ids:
-            move = self._row(move_id)
-            if move["state"] == "posted":
-                raise UserError(f"The entry {move['name']} (id {move_id}) is already posted.")
-            if not self.conn.scalar(sa.select(sa.func.count()).where(
-                    lt.c.move_id == move_id, lt.c.display_type.not_in(("line_section", "line_note")))):
+            move = rows[move_id]
+            if move["state"] == "posted" or move_id in posted_now:
+                name = posted_now.get(move_id, move["name"])
+                raise UserError(f"The entry {name} (id {move_id}) is already posted.")
+            if not counted.get(move_id):
                 raise UserError("You need to add a line before posting.")
             is_invoice = move["move_type"] != "entry"
             if is_invoice and not move["partner_id"]:
@@ -265,34 +372,26 @@ class AccountMove(Model):
                 raise UserError("You cannot validate an invoice with a negative total amount. You should create a "
                                 "credit note instead. Use the action menu to transform it into a credit note or "
                                 "refund.")
-            values = {"state": "posted", "posted_before": True}
+            values = {"b_id": move_id, "state": "posted", "posted_before": True, "invoice_date": move["invoice_date"],
+                      "date": move["date"], "invoice_date_due": move["invoice_date_due"], "name": move["name"],
+                      "sequence_prefix": move["sequence_prefix"], "sequence_number": move["sequence_number"]}
             if is_invoice and not move["invoice_date"]:
                 values["invoice_date"] = today
-            invoice_date = values.get("invoice_date") or move["invoice_date"]
             if is_invoice:
-                values["date"] = invoice_date
-                values["invoice_date_due"] = move["invoice_date_due"] or invoice_date
+                values["date"] = values["invoice_date"]
+                values["invoice_date_due"] = move["invoice_date_due"] or values["invoice_date"]
             if move["name"] in (None, "/"):
-                values["name"] = self._next_name(move, values.get("date") or move["date"])
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == move_id).values(**values))
-            self.conn.execute(sa.update(lt).where(lt.c.move_id == move_id, lt.c.display_type == "payment_term",
-                                                  lt.c.name.is_(None)).values(name=values.get("name", move["name"])))
-
-    def _next_name(self, move, date: str) -> str:
-        """The journal's sequence: `INV/2026/00001`; credit notes get the refund sequence (`RINV/...`),
-        payments the payment sequence (`PBNK1/...`)."""
-        code = self.conn.scalar(sa.select(self.env["account.journal"].table.c.code).where(
-            self.env["account.journal"].table.c.id == move["journal_id"]))
-        prefix_code = code
-        if move["move_type"] in ("out_refund", "in_refund"):
-            prefix_code = f"R{code}"
-        elif self.env.context.get("is_payment_move"):
-            prefix_code = f"P{code}"
-        prefix = f"{prefix_code}/{str(date)[:4]}/"
-        t = self.table
-        names = self.conn.scalars(sa.select(t.c.name).where(t.c.name.like(f"{prefix}%"), t.c.journal_id == move["journal_id"]))
-        last = max((int(n[len(prefix):]) for n in names if n[len(prefix):].isdigit()), default=0)
-        return f"{prefix}{last + 1:05d}"
+                values["name"] = sequences.next_name(move, values["date"])
+                values["sequence_prefix"], values["sequence_number"] = split_sequence(values["name"])
+            posted_now[move_id] = values["name"]
+            updates.append(values)
+        columns = [name for name in updates[0] if name != "b_id"] if updates else []
+        if updates:
+            self.conn.execute(sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+                {name: sa.bindparam(name) for name in columns}), updates)
+            self.conn.execute(sa.update(lt).where(
+                lt.c.move_id == sa.bindparam("b_id"), lt.c.display_type == "payment_term", lt.c.name.is_(None))
+                .values(name=sa.bindparam("b_name")), [{"b_id": u["b_id"], "b_name": u["name"]} for u in updates])
 
     @records_method("write")
     def button_draft(self, ids):
@@ -375,6 +474,46 @@ class AccountMove(Model):
         lines = self.env["account.move.line"].sudo()
         [line] = lines.read([line_id], ["move_id"], load=None)
         return self.env["account.partial.reconcile"].sudo().reconcile_moves(ids[0], line["move_id"])
+
+
+class _Sequences:
+    """The journals' sequences during one posting: `INV/2026/00001`; credit notes get the refund sequence
+    (`RINV/...`), payments the payment sequence (`PBNK1/...`). The last number of a prefix is read once, by
+    the (journal, sequence_prefix, sequence_number) index — as sequence.mixin's _get_last_sequence reads it,
+    not by scanning the journal's names — and the moves posted together take the next ones in order."""
+
+    def __init__(self, moves: AccountMove):
+        self.moves = moves
+        self.codes: dict[int, str] = {}
+        self.last: dict[tuple[int, str], int] = {}
+
+    def next_name(self, move, date) -> str:
+        journal_id = move["journal_id"]
+        if journal_id not in self.codes:
+            journals = self.moves.env["account.journal"].table
+            self.codes[journal_id] = self.moves.conn.scalar(
+                sa.select(journals.c.code).where(journals.c.id == journal_id))
+        code = self.codes[journal_id]
+        prefix_code = code
+        if move["move_type"] in ("out_refund", "in_refund"):
+            prefix_code = f"R{code}"
+        elif self.moves.env.context.get("is_payment_move"):
+            prefix_code = f"P{code}"
+        prefix = f"{prefix_code}/{str(date)[:4]}/"
+        key = (journal_id, prefix)
+        if key not in self.last:
+            t = self.moves.table
+            self.last[key] = self.moves.conn.scalar(sa.select(sa.func.max(t.c.sequence_number)).where(
+                t.c.journal_id == journal_id, t.c.sequence_prefix == prefix)) or 0
+        self.last[key] += 1
+        return f"{prefix}{self.last[key]:05d}"
+
+
+def _only_creates(commands) -> bool:
+    """Only (0, 0, values) commands: new lines, which a batch of moves can create all together."""
+    return (isinstance(commands, (list, tuple))
+            and all(isinstance(c, (list, tuple)) and len(c) == 3 and c[0] == 0 and isinstance(c[2], dict)
+                    for c in commands))
 
 
 PROTECTED_ON_POSTED = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "journal_id", "move_type",
@@ -469,6 +608,7 @@ class AccountMoveLine(Model):
         # the account they name and, without a currency of their own, the move's currency.
         accounts = self.env["account.account"].sudo()
         moves = self.env["account.move"].sudo()
+        currencies: dict[int, int | None] = {}   # per move: the lines of a move are usually created together
         for vals in vals_list:
             if "balance" not in vals and ("debit" in vals or "credit" in vals):
                 vals["balance"] = (vals.get("debit") or 0.0) - (vals.get("credit") or 0.0)
@@ -481,9 +621,11 @@ class AccountMoveLine(Model):
                 if found:
                     vals["account_type"] = found[0]["account_type"]
             if vals.get("move_id") and not vals.get("currency_id") and isinstance(vals["move_id"], int):
-                found = moves.exists([vals["move_id"]])
-                if found:
-                    vals["currency_id"] = moves._row(found[0])["currency_id"]
+                if vals["move_id"] not in currencies:
+                    found = moves.exists([vals["move_id"]])
+                    currencies[vals["move_id"]] = moves._row(found[0])["currency_id"] if found else None
+                if currencies[vals["move_id"]] is not None:
+                    vals["currency_id"] = currencies[vals["move_id"]]
         return super()._prepare_create(vals_list)
 
     def _after_create(self, ids, vals_list):

@@ -70,49 +70,63 @@ class AccountPayment(Model):
     def _row(self, payment_id: int):
         return self.conn.execute(sa.select(self.table).where(self.table.c.id == payment_id)).mappings().one()
 
-    def _journal_type(self, journal_id: int) -> str:
+    def _rows(self, ids: list[int]) -> list:
+        """The payments' rows, in the order of ids."""
+        by_id = {r["id"]: r for r in self.conn.execute(sa.select(self.table).where(self.table.c.id.in_(ids))).mappings()}
+        return [by_id[i] for i in ids]
+
+    def _journal_types(self, journal_ids) -> dict[int, str]:
         journals = self.env["account.journal"].sudo().table
-        return self.conn.scalar(sa.select(journals.c.type).where(journals.c.id == journal_id))
+        return dict(self.conn.execute(sa.select(journals.c.id, journals.c.type).where(
+            journals.c.id.in_(set(journal_ids)))).all())
 
     def _after_create(self, ids, vals_list):
+        """Each payment's journal entry: the entries created in one call for all the payments, then their lines."""
         moves = self.env["account.move"].sudo()
-        for payment_id in ids:
-            row = self._row(payment_id)
-            move_id = moves.create({"move_type": "entry", "journal_id": row["journal_id"], "date": row["date"],
-                                    "partner_id": row["partner_id"], "currency_id": row["currency_id"],
-                                    "ref": row["ref" if self.env.version == 17 else "memo"]})
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == payment_id).values(move_id=move_id))
-            link = "payment_id" if self.env.version == 17 else "origin_payment_id"
-            self.conn.execute(sa.update(moves.table).where(moves.table.c.id == move_id).values({link: payment_id}))
-            self._write_move_lines(payment_id)
+        label = "ref" if self.env.version == 17 else "memo"
+        rows = self._rows(ids)
+        move_ids = moves.create([{"move_type": "entry", "journal_id": row["journal_id"], "date": row["date"],
+                                  "partner_id": row["partner_id"], "currency_id": row["currency_id"],
+                                  "ref": row[label]} for row in rows])
+        self.conn.execute(sa.update(self.table).where(self.table.c.id == sa.bindparam("b_id")).values(
+            move_id=sa.bindparam("b_move")), [{"b_id": i, "b_move": m} for i, m in zip(ids, move_ids)])
+        link = "payment_id" if self.env.version == 17 else "origin_payment_id"
+        self.conn.execute(sa.update(moves.table).where(moves.table.c.id == sa.bindparam("b_id")).values(
+            {link: sa.bindparam("b_payment")}), [{"b_id": m, "b_payment": i} for i, m in zip(ids, move_ids)])
+        self._write_move_lines(ids)
 
     def _after_write(self, ids, vals):
         if {"amount", "payment_type", "journal_id", "partner_id", "currency_id", "date"} & set(vals):
-            for payment_id in ids:
-                if self._row(payment_id)["state"] != "draft":
-                    raise UserError("You can only modify a draft payment.")
-                self._write_move_lines(payment_id)
+            if any(row["state"] != "draft" for row in self._rows(ids)):
+                raise UserError("You can only modify a draft payment.")
+            self._write_move_lines(ids)
 
-    def _write_move_lines(self, payment_id: int) -> None:
+    def _write_move_lines(self, ids: list[int]) -> None:
         """The liquidity line and the receivable counterpart, rebuilt while the payment is a draft."""
-        row = self._row(payment_id)
+        rows = self._rows(ids)
         lines = self.env["account.move.line"].sudo().with_context(skip_sync_dynamic_lines=True)
-        self.conn.execute(sa.delete(lines.table).where(lines.table.c.move_id == row["move_id"]))
+        self.conn.execute(sa.delete(lines.table).where(lines.table.c.move_id.in_([r["move_id"] for r in rows])))
         moves = self.env["account.move"].sudo().table
-        self.conn.execute(sa.update(moves).where(moves.c.id == row["move_id"]).values(
-            journal_id=row["journal_id"], date=row["date"], partner_id=row["partner_id"],
-            currency_id=row["currency_id"]))
-        amount = row["amount"] if row["payment_type"] == "inbound" else -row["amount"]
-        liquidity = "asset_cash" if self._journal_type(row["journal_id"]) == "cash" else "asset_current"
-        label = row["ref" if self.env.version == 17 else "memo"] or False
-        common = {"move_id": row["move_id"], "partner_id": row["partner_id"], "currency_id": row["currency_id"],
-                  "name": label, "quantity": 1.0, "display_type": "product"}
-        lines.create([
-            {**common, "balance": amount, "amount_currency": amount, "debit": max(amount, 0.0),
-             "credit": max(-amount, 0.0), "account_type": liquidity},
-            {**common, "balance": -amount, "amount_currency": -amount, "debit": max(-amount, 0.0),
-             "credit": max(amount, 0.0), "account_type": "asset_receivable", "amount_residual": -amount},
-        ])
+        self.conn.execute(sa.update(moves).where(moves.c.id == sa.bindparam("b_id")).values(
+            journal_id=sa.bindparam("b_journal"), date=sa.bindparam("b_date"), partner_id=sa.bindparam("b_partner"),
+            currency_id=sa.bindparam("b_currency")),
+            [{"b_id": r["move_id"], "b_journal": r["journal_id"], "b_date": r["date"], "b_partner": r["partner_id"],
+              "b_currency": r["currency_id"]} for r in rows])
+        types = self._journal_types(r["journal_id"] for r in rows)
+        new_lines = []
+        for row in rows:
+            amount = row["amount"] if row["payment_type"] == "inbound" else -row["amount"]
+            liquidity = "asset_cash" if types.get(row["journal_id"]) == "cash" else "asset_current"
+            label = row["ref" if self.env.version == 17 else "memo"] or False
+            common = {"move_id": row["move_id"], "partner_id": row["partner_id"], "currency_id": row["currency_id"],
+                      "name": label, "quantity": 1.0, "display_type": "product"}
+            new_lines += [
+                {**common, "balance": amount, "amount_currency": amount, "debit": max(amount, 0.0),
+                 "credit": max(-amount, 0.0), "account_type": liquidity},
+                {**common, "balance": -amount, "amount_currency": -amount, "debit": max(-amount, 0.0),
+                 "credit": max(amount, 0.0), "account_type": "asset_receivable", "amount_residual": -amount},
+            ]
+        lines.create(new_lines)
 
     def unlink(self, ids):
         """A payment goes with its journal entry; one posted once stays (the entry refuses to go)."""
@@ -136,18 +150,21 @@ class AccountPayment(Model):
         return None
 
     def post(self, ids: list[int]) -> None:
+        """Post the payments' entries in one posting (their names drawn in order), then name and state them."""
         moves = self.env["account.move"].sudo().with_context(is_payment_move=True)
-        for payment_id in ids:
-            row = self._row(payment_id)
-            if self.env.version >= 18 and row["state"] not in ("draft", "in_process"):
-                continue
-            moves.post([row["move_id"]])  # 17: posting twice fails as the entry's posting does
-            name = moves._row(row["move_id"])["name"]
-            if self.env.version == 17:
-                state = "posted"
-            else:
-                state = "paid" if self.matched(payment_id) else "in_process"
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == payment_id).values(name=name, state=state))
+        rows = [row for row in self._rows(ids)
+                if self.env.version == 17 or row["state"] in ("draft", "in_process")]
+        if not rows:
+            return
+        moves.post([row["move_id"] for row in rows])  # 17: posting twice fails as the entry's posting does
+        names = dict(self.conn.execute(sa.select(moves.table.c.id, moves.table.c.name).where(
+            moves.table.c.id.in_([row["move_id"] for row in rows]))).all())
+        matched = self._matched(rows)
+        self.conn.execute(sa.update(self.table).where(self.table.c.id == sa.bindparam("b_id")).values(
+            name=sa.bindparam("b_name"), state=sa.bindparam("b_state")),
+            [{"b_id": row["id"], "b_name": names[row["move_id"]],
+              "b_state": "posted" if self.env.version == 17 else "paid" if matched[row["id"]] else "in_process"}
+             for row in rows])
 
     @records_method("write")
     def action_draft(self, ids):
@@ -171,35 +188,49 @@ class AccountPayment(Model):
         return None
 
     # ------------------------------------------------------------ reconciliation
-    def matched(self, payment_id: int) -> bool:
-        row = self._row(payment_id)
-        return self._journal_type(row["journal_id"]) == "cash" or not row["amount"]
+    def _matched(self, rows) -> dict[int, bool]:
+        """Matched with the bank: a cash journal's payment at once, or one of nothing."""
+        types = self._journal_types(row["journal_id"] for row in rows)
+        return {row["id"]: types.get(row["journal_id"]) == "cash" or not row["amount"] for row in rows}
 
-    def matched_by_move(self, move_id: int) -> bool:
-        payment_id = self.conn.scalar(sa.select(self.table.c.id).where(self.table.c.move_id == move_id))
-        return payment_id is None or self.matched(payment_id)
+    def unmatched_moves(self, move_ids: list[int]) -> set[int]:
+        """The entries among these that are payments not yet matched with the bank."""
+        if not move_ids:
+            return set()
+        rows = self.conn.execute(sa.select(self.table).where(self.table.c.move_id.in_(move_ids))).mappings().all()
+        matched = self._matched(rows)
+        return {row["move_id"] for row in rows if not matched[row["id"]]}
 
     def refresh_from_move(self, move_id: int) -> None:
+        self.refresh_from_moves([move_id])
+
+    def refresh_from_moves(self, move_ids: list[int]) -> None:
         """18+ _compute_state: an in-process payment whose invoices are all paid is paid."""
-        payment_id = self.conn.scalar(sa.select(self.table.c.id).where(self.table.c.move_id == move_id))
-        if payment_id is None or self.env.version == 17 or self._row(payment_id)["state"] != "in_process":
+        if self.env.version == 17 or not move_ids:
             return
-        invoices = self._compute_reconciled_invoices([payment_id])[payment_id]
+        in_process = dict(self.conn.execute(sa.select(self.table.c.id, self.table.c.move_id).where(
+            self.table.c.move_id.in_(move_ids), self.table.c.state == "in_process")).all())
+        if not in_process:
+            return
+        invoices = self._compute_reconciled_invoices(list(in_process))
         moves = self.env["account.move"].sudo().table
-        states = set(self.conn.scalars(sa.select(moves.c.payment_state).where(moves.c.id.in_(invoices))))
-        if invoices and states == {"paid"}:
-            self.conn.execute(sa.update(self.table).where(self.table.c.id == payment_id).values(state="paid"))
+        wanted = sorted({m for found in invoices.values() for m in found})
+        states = dict(self.conn.execute(sa.select(moves.c.id, moves.c.payment_state).where(
+            moves.c.id.in_(wanted))).all()) if wanted else {}
+        paid = [i for i, found in invoices.items() if found and {states[m] for m in found} == {"paid"}]
+        if paid:
+            self.conn.execute(sa.update(self.table).where(self.table.c.id.in_(paid)).values(state="paid"))
 
     def _compute_reconciled_invoices(self, ids):
-        reconcile = self.env["account.partial.reconcile"].sudo()
         moves = self.env["account.move"].sudo().table
-        result = {}
-        for payment_id, move_id in self.conn.execute(sa.select(self.table.c.id, self.table.c.move_id).where(
-                self.table.c.id.in_(ids))):
-            others = reconcile.counterpart_moves(move_id) if move_id else set()
-            result[payment_id] = sorted(self.conn.scalars(sa.select(moves.c.id).where(
-                moves.c.id.in_(others), moves.c.move_type != "entry"))) if others else []
-        return result
+        own = dict(self.conn.execute(sa.select(self.table.c.id, self.table.c.move_id).where(
+            self.table.c.id.in_(ids))).all())
+        counterparts = self.env["account.partial.reconcile"].sudo().counterparts([m for m in own.values() if m])
+        others = sorted({m for found in counterparts.values() for m in found})
+        invoices = set(self.conn.scalars(sa.select(moves.c.id).where(
+            moves.c.id.in_(others), moves.c.move_type != "entry"))) if others else set()
+        return {payment_id: sorted(m for m in counterparts.get(move_id, ()) if m in invoices)
+                for payment_id, move_id in own.items()}
 
     def _compute_reconciliation(self, ids):
         # _compute_reconciliation_status: reconciled when the receivable counterpart is fully matched.
@@ -213,4 +244,4 @@ class AccountPayment(Model):
         return result
 
     def _compute_is_matched(self, ids):
-        return {payment_id: self.matched(payment_id) for payment_id in ids}
+        return self._matched(self.conn.execute(sa.select(self.table).where(self.table.c.id.in_(ids))).mappings().all())

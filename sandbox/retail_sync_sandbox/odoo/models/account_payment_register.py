@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ..api import records_method
 from ..exceptions import UserError
 from ..fields import Boolean, Char, Date, Many2many, Many2one, Monetary, Selection
-from ..model import Model
+from ..model import Model, now
 from ..taxes import round_to
 
 
@@ -76,33 +76,46 @@ class AccountPaymentRegister(Model):
         raise UserError("The register payment wizard should only be called on account.move or account.move.line "
                         "records.")
 
-    def _batches(self, line_ids: list[int]) -> list[dict]:
-        """_get_batches: the open receivable lines grouped by partner and direction."""
+    def _batches(self, line_ids: list[int], per_line: bool = False) -> list[dict]:
+        """_get_batches: the open receivable lines grouped by partner and direction (with `per_line`, one batch
+        per line, in the same order: what _create_payments pays one payment each). The lines and their moves
+        are read in one query for them all."""
         lines = self.env["account.move.line"].sudo()
         moves = self.env["account.move"].sudo()
         rows = lines.read(line_ids, ["move_id", "amount_residual", "account_type", "partner_id", "currency_id"],
                           load=None) if line_ids else []
-        if any(moves._row(row["move_id"])["state"] != "posted" for row in rows):
+        mt = moves.table
+        move_of = {m["id"]: m for m in self.conn.execute(sa.select(
+            mt.c.id, mt.c.state, mt.c.partner_id, mt.c.currency_id, mt.c.payment_reference, mt.c.ref, mt.c.name)
+            .where(mt.c.id.in_({row["move_id"] for row in rows}))).mappings()}
+        if any(move_of[row["move_id"]]["state"] != "posted" for row in rows):
             raise UserError("You can only register payment for posted journal entries.")
         open_rows = [r for r in rows if r["account_type"] == "asset_receivable" and r["amount_residual"]]
         if not open_rows:
             raise UserError("You can't register a payment because there is nothing left to pay on the selected "
                             "journal items.")
-        batches: dict[tuple, dict] = {}
+        groups: dict[tuple, list[dict]] = {}
         for row in open_rows:
-            move = moves._row(row["move_id"])
+            move = move_of[row["move_id"]]
             direction = "inbound" if row["amount_residual"] > 0 else "outbound"
-            key = (move["partner_id"], direction, move["currency_id"])
-            batch = batches.setdefault(key, {"partner_id": move["partner_id"], "payment_type": direction,
-                                             "currency_id": move["currency_id"], "lines": [], "residual": 0.0,
-                                             "labels": []})
-            batch["lines"].append(row["id"])
-            batch["residual"] += abs(row["amount_residual"])
-            batch["labels"].append(move["payment_reference"] or move["ref"] or move["name"])
-        for batch in batches.values():
-            batch["communication"] = " ".join(dict.fromkeys(label for label in batch["labels"] if label))
-            batch["residual"] = round_to(batch["residual"], moves._currency_rounding(batch["currency_id"]))
-        return list(batches.values())
+            groups.setdefault((move["partner_id"], direction, move["currency_id"]), []).append(row)
+        members = [[row] for rows_of in groups.values() for row in rows_of] if per_line else list(groups.values())
+        roundings: dict[int, float] = {}
+        batches = []
+        for group in members:
+            move = move_of[group[0]["move_id"]]
+            currency = move["currency_id"]
+            if currency not in roundings:
+                roundings[currency] = moves._currency_rounding(currency)
+            labels = (move_of[row["move_id"]]["payment_reference"] or move_of[row["move_id"]]["ref"]
+                      or move_of[row["move_id"]]["name"] for row in group)
+            batches.append({
+                "partner_id": move["partner_id"], "currency_id": currency,
+                "payment_type": "inbound" if group[0]["amount_residual"] > 0 else "outbound",
+                "lines": [row["id"] for row in group], "moves": [row["move_id"] for row in group],
+                "residual": round_to(sum(abs(row["amount_residual"]) for row in group), roundings[currency]),
+                "communication": " ".join(dict.fromkeys(label for label in labels if label))})
+        return batches
 
     def _compute_payment_difference(self, ids):
         t = self.table
@@ -137,35 +150,52 @@ class AccountPaymentRegister(Model):
             raise UserError("Please define a payment journal.")
         payments = self.env["account.payment"].sudo()
         reconcile = self.env["account.partial.reconcile"].sudo()
-        lines = self.env["account.move.line"].sudo()
         label = "ref" if self.env.version == 17 else "memo"
         # _create_payments: one batch whose single line (or grouped payment) the wizard may edit takes the
         # wizard's amount; otherwise each batch pays its residual, split into one payment per line (per invoice)
         # unless group_payment.
         edit_mode = len(batches) == 1 and (len(batches[0]["lines"]) == 1 or wizard["group_payment"])
         if not edit_mode and not wizard["group_payment"]:
-            batches = [self._batches([line])[0] for batch in batches for line in batch["lines"]]
-        created = []
-        for batch in batches:
-            amount = wizard["amount"] if edit_mode else batch["residual"]
-            payment_id = payments.create({
-                "payment_type": batch["payment_type"], "partner_type": wizard["partner_type"] or "customer",
-                "partner_id": batch["partner_id"], "amount": amount,
-                "currency_id": wizard["currency_id"] or batch["currency_id"], "journal_id": wizard["journal_id"],
-                "date": wizard["payment_date"],
-                # The wizard's memo is the one a person may edit (edit mode); otherwise each payment's own
-                # batch, that is its invoice's payment reference (_create_payment_vals_from_batch).
-                label: (wizard["communication"] if edit_mode else None) or batch["communication"] or False})
-            payments.post([payment_id])
-            payment_move = payments._row(payment_id)["move_id"]
-            invoices = list(dict.fromkeys(r["move_id"] for r in lines.read(batch["lines"], ["move_id"], load=None)))
-            for invoice_id in invoices:
+            batches = self._batches(line_ids, per_line=True)
+        # One create for all the payments, one posting (their names drawn in order), one reconciliation: as
+        # Odoo's _create_payments does with its recordsets; the same payments as batch by batch.
+        payment_ids = payments.create([{
+            "payment_type": batch["payment_type"], "partner_type": wizard["partner_type"] or "customer",
+            "partner_id": batch["partner_id"], "amount": wizard["amount"] if edit_mode else batch["residual"],
+            "currency_id": wizard["currency_id"] or batch["currency_id"], "journal_id": wizard["journal_id"],
+            "date": wizard["payment_date"],
+            # The wizard's memo is the one a person may edit (edit mode); otherwise each payment's own
+            # batch, that is its invoice's payment reference (_create_payment_vals_from_batch).
+            label: (wizard["communication"] if edit_mode else None) or batch["communication"] or False}
+            for batch in batches])
+        payments.post(payment_ids)
+        payment_moves = [row["move_id"] for row in payments._rows(payment_ids)]
+        invoices_of = [list(dict.fromkeys(batch["moves"])) for batch in batches]
+        pairs = [(invoice_id, payment_move) for invoices, payment_move in zip(invoices_of, payment_moves)
+                 for invoice_id in invoices]
+        if len({m for pair in pairs for m in pair}) == 2 * len(pairs):
+            # Invoices each paid by a payment of its own: reconciled all at once, invoices then payments.
+            reconcile.reconcile_pairs(pairs)
+        else:
+            for invoice_id, payment_move in pairs:
                 reconcile.reconcile_moves(invoice_id, payment_move)
-            if self.env.version >= 18:
-                payments.write([payment_id], {"invoice_ids": [(6, 0, invoices)]})
-                payments.refresh_from_move(payment_move)
-            created.append(payment_id)
-        return created
+        if self.env.version >= 18:
+            self._link_invoices(payment_ids, invoices_of)
+            payments.refresh_from_moves(payment_moves)
+        return payment_ids
+
+    def _link_invoices(self, payment_ids: list[int], invoices_of: list[list[int]]) -> None:
+        """18+: write each new payment's invoice_ids ((6, 0, invoices) on a payment that has none yet): the
+        links inserted in one statement, the payments stamped as written."""
+        payments = self.env["account.payment"].sudo()
+        relation = self.env.registry.relation_table(payments.spec.fields["invoice_ids"])
+        rows = [{"payment_id": payment_id, "invoice_id": invoice_id}
+                for payment_id, invoices in zip(payment_ids, invoices_of) for invoice_id in invoices]
+        if rows:
+            self.conn.execute(sa.insert(relation), rows)
+        self.conn.execute(sa.update(payments.table).where(payments.table.c.id.in_(payment_ids)).values(
+            write_date=now(), write_uid=self.env.uid))
+        payments._changed()
 
 
 def _command_ids(commands) -> list[int]:

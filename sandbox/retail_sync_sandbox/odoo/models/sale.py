@@ -109,7 +109,8 @@ class SaleOrder(Model):
         items = [vals_list] if single else vals_list
         if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
             return super().create(vals_list)
-        prepared = [self._fill_partner_defaults(dict(vals)) for vals in items]
+        pricelist: list[int | bool] = []     # the default pricelist, resolved once for the call
+        prepared = [self._fill_partner_defaults(dict(vals), pricelist) for vals in items]
         unnamed = [vals for vals in prepared if vals.get("name", "New") in ("New", False, None)]
         for vals, name in zip(unnamed, self._next_names(len(unnamed))):
             vals["name"] = name
@@ -125,8 +126,9 @@ class SaleOrder(Model):
         self._recompute(ids)
         return ids[0] if single else ids
 
-    def _fill_partner_defaults(self, vals: dict) -> dict:
-        """The computes of partner_invoice_id / partner_shipping_id / pricelist_id / currency_id."""
+    def _fill_partner_defaults(self, vals: dict, pricelist: list[int | bool]) -> dict:
+        """The computes of partner_invoice_id / partner_shipping_id / pricelist_id / currency_id (`pricelist`:
+        the default pricelist once resolved, shared by the orders of one call)."""
         partner = vals.get("partner_id")
         addressed = vals.get("partner_invoice_id") and vals.get("partner_shipping_id")
         if isinstance(partner, int) and not isinstance(partner, bool) and not addressed:
@@ -134,7 +136,9 @@ class SaleOrder(Model):
                 if not vals.get(field):
                     vals[field] = address
         if not vals.get("pricelist_id"):
-            vals["pricelist_id"] = self.env["ir.model.data"].sudo().resolve("product", "list0") or False
+            if not pricelist:
+                pricelist.append(self.env["ir.model.data"].sudo().resolve("product", "list0") or False)
+            vals["pricelist_id"] = pricelist[0]
         return vals
 
     def _next_names(self, n: int) -> list[str]:
@@ -496,8 +500,8 @@ class SaleOrderLine(Model):
             missing = (r.product_uom_qty or 0.0) - moved
             if missing > QTY_EPSILON:
                 needs.setdefault(r.order_id, []).append((r, missing))
-        for order_id, lines in needs.items():
-            self.env["stock.picking"].sudo().deliver_sale_lines(order_id, lines)
+        if needs:
+            self.env["stock.picking"].sudo().deliver_sale_lines(needs)
 
 
 def _only_creates(commands) -> bool:

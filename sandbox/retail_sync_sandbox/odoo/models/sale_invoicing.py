@@ -162,8 +162,10 @@ class SaleOrderInvoices(Model):
             "ref": ", ".join(batch["refs"]) or False, "payment_reference": batch["order"]["reference"] or False,
             "invoice_line_ids": batch["lines"]} for batch in batches.values()])
         # An invoice whose total is negative is a credit note (action_switch_move_type).
+        negative = set(self.conn.scalars(sa.select(moves.table.c.id).where(
+            moves.table.c.id.in_(created), moves.table.c.amount_total < 0)))
         for move_id in created:
-            if moves._row(move_id)["amount_total"] < 0:
+            if move_id in negative:
                 moves.switch_to_refund(move_id)
         return created
 

@@ -101,26 +101,33 @@ class StockPicking(Model):
     def _prepare_create(self, vals_list):
         vals_list = super()._prepare_create(vals_list)
         types = self.env["stock.picking.type"].sudo()
+        type_rows: dict[int, dict] = {}
+        sequences: dict[int, tuple[str, int]] = {}   # the pickings of one call numbered one after the other
         for vals in vals_list:
             kind = vals.get("picking_type_id")
             if not kind or isinstance(kind, bool):
                 continue
-            row = types.read([kind], ["default_location_src_id", "default_location_dest_id"], load=None)[0]
+            if kind not in type_rows:
+                type_rows[kind] = types.read([kind], ["default_location_src_id", "default_location_dest_id"],
+                                             load=None)[0]
+            row = type_rows[kind]
             # location_id / location_dest_id are computed from the operation type when not given.
             vals.setdefault("location_id", row["default_location_src_id"] or False)
             vals.setdefault("location_dest_id", row["default_location_dest_id"] or False)
             if vals.get("name", "/") in ("/", False, None):
-                vals["name"] = self._next_name(kind)
+                prefix, last = sequences.get(kind) or self._last_number(kind)
+                sequences[kind] = (prefix, last + 1)
+                vals["name"] = f"{prefix}{last + 1:05d}"
         return vals_list
 
-    def _next_name(self, picking_type: int) -> str:
-        """The operation type's sequence: <warehouse code>/<prefix>/<five digits>."""
+    def _last_number(self, picking_type: int) -> tuple[str, int]:
+        """The operation type's sequence: <warehouse code>/<prefix>/<five digits>; its prefix and last number."""
         types, warehouses = self.env["stock.picking.type"].table, self.env["stock.warehouse"].table
         row = self.conn.execute(sa.select(types.c.sequence_code, warehouses.c.code).select_from(
             types.outerjoin(warehouses, warehouses.c.id == types.c.warehouse_id)).where(types.c.id == picking_type)).one()
         count = self.conn.scalar(sa.select(sa.func.count()).where(self.table.c.picking_type_id == picking_type))
         prefix = f"{row.code}/{row.sequence_code}/" if row.code else f"{row.sequence_code}/"
-        return f"{prefix}{count + 1:05d}"
+        return prefix, count
 
     def _compute_picking_type_code(self, ids):
         types = self.env["stock.picking.type"].table
@@ -315,33 +322,52 @@ class StockPicking(Model):
         return new
 
     # ------------------------------------------------------------ sale_stock
-    def deliver_sale_lines(self, order_id: int, lines: list[tuple]) -> None:
-        """The procurement of confirmed sale lines: moves added to the order's open delivery, or to a new one
-        from the order's warehouse to the customers' location; confirmed and reserved."""
-        orders = self.env["sale.order"].table
-        order = self.conn.execute(sa.select(orders.c.name, orders.c.partner_shipping_id, orders.c.warehouse_id,
-                                            orders.c.picking_policy, orders.c.company_id)
-                                  .where(orders.c.id == order_id)).one()
-        warehouses = self.env["stock.warehouse"].table
-        picking_type = self.conn.scalar(sa.select(warehouses.c.out_type_id).where(warehouses.c.id == order.warehouse_id))
-        if not picking_type:
+    def deliver_sale_lines(self, needs: dict[int, list[tuple]]) -> None:
+        """The procurement of confirmed sale lines, per order: moves added to the order's open delivery, or to a
+        new one from the order's warehouse to the customers' location; confirmed and reserved. All the orders
+        of a call at once, as _action_launch_stock_rule runs on a recordset (one create of the new deliveries,
+        one of the moves), the deliveries reserved in the orders' order."""
+        orders, warehouses, t = self.env["sale.order"].table, self.env["stock.warehouse"].table, self.table
+        order_rows = {r.id: r for r in self.conn.execute(sa.select(
+            orders.c.id, orders.c.name, orders.c.partner_shipping_id, orders.c.warehouse_id, orders.c.picking_policy,
+            orders.c.company_id).where(orders.c.id.in_(list(needs))))}
+        out_types = dict(self.conn.execute(sa.select(warehouses.c.id, warehouses.c.out_type_id).where(
+            warehouses.c.id.in_({r.warehouse_id for r in order_rows.values()}))).all())
+        picking_type = {order_id: out_types.get(order_rows[order_id].warehouse_id) for order_id in needs}
+        if not all(picking_type.values()):
             raise UserError("No rule has been found to replenish the products in the order's warehouse.")
-        t = self.table
-        picking = self.conn.scalar(sa.select(t.c.id).where(
-            t.c.sale_id == order_id, t.c.picking_type_id == picking_type,
-            t.c.state.in_(("draft", "waiting", "confirmed", "assigned"))).order_by(t.c.id).limit(1))
-        if picking is None:
-            picking = self.create({"picking_type_id": picking_type, "partner_id": order.partner_shipping_id,
-                                   "origin": order.name, "sale_id": order_id, "company_id": order.company_id,
-                                   "move_type": order.picking_policy})
-        row = self.read([picking], ["location_id", "location_dest_id"], load=None)[0]
+        picking_of: dict[int, int] = {}
+        for picking, order_id, kind in self.conn.execute(sa.select(t.c.id, t.c.sale_id, t.c.picking_type_id).where(
+                t.c.sale_id.in_(list(needs)), t.c.state.in_(("draft", "waiting", "confirmed", "assigned")))
+                .order_by(t.c.id)):
+            if kind == picking_type[order_id]:
+                picking_of.setdefault(order_id, picking)
+        new = [order_id for order_id in needs if order_id not in picking_of]
+        if new:
+            created = self.create([{
+                "picking_type_id": picking_type[o], "partner_id": order_rows[o].partner_shipping_id,
+                "origin": order_rows[o].name, "sale_id": o, "company_id": order_rows[o].company_id,
+                "move_type": order_rows[o].picking_policy} for o in new])
+            picking_of.update(zip(new, created))
+        pickings = [picking_of[order_id] for order_id in needs]
+        places = {r["id"]: r for r in self.read(pickings, ["location_id", "location_dest_id"], load=None)}
         self.env["stock.move"].sudo().create([
             {"name": line.name or "/", "product_id": line.product_id, "product_uom_qty": quantity,
-             "product_uom": line.uom, "picking_id": picking, "location_id": row["location_id"],
-             "location_dest_id": row["location_dest_id"], "sale_line_id": line.id, "origin": order.name,
-             "partner_id": order.partner_shipping_id, "company_id": order.company_id}
-            for line, quantity in lines])
-        self.action_confirm([picking])
+             "product_uom": line.uom, "picking_id": picking_of[order_id],
+             "location_id": places[picking_of[order_id]]["location_id"],
+             "location_dest_id": places[picking_of[order_id]]["location_dest_id"], "sale_line_id": line.id,
+             "origin": order_rows[order_id].name, "partner_id": order_rows[order_id].partner_shipping_id,
+             "company_id": order_rows[order_id].company_id}
+            for order_id, lines in needs.items() for line, quantity in lines])
+        # action_confirm of each delivery, in the orders' order: its moves confirmed, then reserved.
+        moves = self.env["stock.move"].sudo()
+        moves.confirm(self._move_ids(pickings, ("draft",)))
+        open_moves = self.conn.execute(sa.select(moves.table.c.id, moves.table.c.picking_id).where(
+            moves.table.c.picking_id.in_(pickings), moves.table.c.state.in_(("confirmed", "partially_available")))
+            .order_by(moves.table.c.id)).all()
+        position = {picking: n for n, picking in enumerate(pickings)}
+        moves.reserve([m.id for m in sorted(open_moves, key=lambda m: position[m.picking_id])])
+        self.update_state(pickings)
 
 
 class StockMove(Model):
@@ -413,36 +439,63 @@ class StockMove(Model):
 
     def reserve(self, ids: list[int]) -> None:
         """_action_assign: storable products from the unreserved quants under the source location; other
-        goods are always available."""
+        goods are always available. The moves are served in the order given (first come, first served); their
+        move lines are created in one call and their quantities and states written in one statement."""
         quants = self.env["stock.quant"].table
-        lines = self.env["stock.move.line"].sudo()
         locations = self.env["stock.location"].sudo()
-        for move in self._rows(ids):
+        by_id = {row.id: row for row in self._rows(ids)}
+        moves = [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+        storable = {product: _is_storable(self.env, product) for product in dict.fromkeys(m.product_id for m in moves)}
+        under = {location: locations.hierarchy_ids([location], down=True)
+                 for location in dict.fromkeys(m.location_id for m in moves)}
+        # The quants the storable moves may take from, read once: (id, location, quantity, reserved), in id order
+        # per product; what a move reserves is counted here for the moves after it.
+        wanted = [m for m in moves if storable[m.product_id] and m.product_uom_qty - (m.quantity or 0.0) > EPSILON]
+        stock: dict[int, list[list]] = {}
+        if wanted:
+            searched = sorted({loc for m in wanted for loc in under[m.location_id]})
+            for quant in self.conn.execute(sa.select(quants.c.id, quants.c.product_id, quants.c.location_id,
+                                                     quants.c.quantity, quants.c.reserved_quantity).where(
+                    quants.c.product_id.in_({m.product_id for m in wanted}), quants.c.location_id.in_(searched))
+                    .order_by(quants.c.id)):
+                stock.setdefault(quant.product_id, []).append(
+                    [quant.id, quant.location_id, quant.quantity, quant.reserved_quantity])
+        new_lines, states, taken_from = [], [], []
+        for move in moves:
             missing = move.product_uom_qty - (move.quantity or 0.0)
             if missing <= EPSILON:
-                self._set([move.id], state="assigned")
+                states.append({"b_id": move.id, "b_quantity": move.quantity, "b_state": "assigned"})
                 continue
-            if not _is_storable(self.env, move.product_id):
-                lines.create({**self._line_vals(move, move.location_id), "quantity": missing})
-                self._set([move.id], quantity=move.product_uom_qty, state="assigned")
+            if not storable[move.product_id]:
+                new_lines.append({**self._line_vals(move, move.location_id), "quantity": missing})
+                states.append({"b_id": move.id, "b_quantity": move.product_uom_qty, "b_state": "assigned"})
                 continue
-            under = locations.hierarchy_ids([move.location_id], down=True)
+            places = set(under[move.location_id])
             taken = 0.0
-            for quant in self.conn.execute(sa.select(quants.c.id, quants.c.location_id, quants.c.quantity,
-                                                     quants.c.reserved_quantity).where(
-                    quants.c.product_id == move.product_id, quants.c.location_id.in_(under),
-                    quants.c.quantity - quants.c.reserved_quantity > EPSILON).order_by(quants.c.id)).all():
-                take = min(missing - taken, quant.quantity - quant.reserved_quantity)
-                self.conn.execute(sa.update(quants).where(quants.c.id == quant.id).values(
-                    reserved_quantity=quants.c.reserved_quantity + take))
-                lines.create({**self._line_vals(move, quant.location_id), "quantity": take})
+            for quant in stock.get(move.product_id, []):
+                # (SQL's `quantity - reserved_quantity > EPSILON` is not true for a NULL either)
+                if quant[1] not in places or quant[2] is None or quant[3] is None or not quant[2] - quant[3] > EPSILON:
+                    continue
+                take = min(missing - taken, quant[2] - quant[3])
+                quant[3] = quant[3] + take
+                taken_from.append({"b_id": quant[0], "b_take": take})
+                new_lines.append({**self._line_vals(move, quant[1]), "quantity": take})
                 taken += take
                 if taken >= missing - EPSILON:
                     break
             quantity = (move.quantity or 0.0) + taken
             state = ("assigned" if quantity >= move.product_uom_qty - EPSILON
                      else "partially_available" if quantity > EPSILON else "confirmed")
-            self._set([move.id], quantity=quantity, state=state)
+            states.append({"b_id": move.id, "b_quantity": quantity, "b_state": state})
+        if taken_from:
+            # Each reservation added in turn, as one statement per quant would (same sums, same order).
+            self.conn.execute(sa.update(quants).where(quants.c.id == sa.bindparam("b_id")).values(
+                reserved_quantity=quants.c.reserved_quantity + sa.bindparam("b_take")), taken_from)
+        if new_lines:
+            self.env["stock.move.line"].sudo().create(new_lines)
+        if states:
+            self.conn.execute(sa.update(self.table).where(self.table.c.id == sa.bindparam("b_id")).values(
+                quantity=sa.bindparam("b_quantity"), state=sa.bindparam("b_state")), states)
 
     def _line_vals(self, move, location: int) -> dict:
         return {"move_id": move.id, "picking_id": move.picking_id, "product_id": move.product_id,
