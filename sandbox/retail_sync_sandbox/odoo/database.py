@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import sqlite3
 import threading
@@ -26,6 +27,7 @@ MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")
 _SEEDED: dict[Hashable, sqlite3.Connection] = {}
 _SEEDED_LOCK = threading.Lock()
 MAX_TRIES_ON_CONCURRENCY_FAILURE = 5
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -90,11 +92,29 @@ class Database:
         return self.engine.raw_connection().driver_connection
 
     def ensure_schema(self) -> None:
-        """Create and seed the schema unless the database already holds it (a file or server DB)."""
+        """Create and seed the schema unless the database already holds it (a file or server DB). A database
+        an older sandbox made (a table or column this one has is missing: `make up` keeps its files) is made
+        again: it is a sandbox's data, and every call would fail on it."""
         with self._guard():
-            if sa.inspect(self.engine).has_table("res_users"):
-                return
+            inspector = sa.inspect(self.engine)
+            if inspector.has_table("res_users"):
+                missing = self._missing_columns(inspector)
+                if not missing:
+                    return
+                log.warning("Odoo sandbox database %s was made by an older sandbox (missing: %s); making it again",
+                            self.name, ", ".join(missing[:5]) + (" …" if len(missing) > 5 else ""))
         self.reset()
+
+    def _missing_columns(self, inspector) -> list[str]:
+        tables = set(inspector.get_table_names())
+        missing = []
+        for table in self.registry.metadata.sorted_tables:
+            if table.name not in tables:
+                missing.append(table.name)
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
+        return missing
 
     def _guard(self):
         return self._lock if self._lock is not None else nullcontext()
