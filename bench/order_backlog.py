@@ -207,6 +207,7 @@ def pipeline(prepared: Path, stores: dict[str, SandboxProcess], workdir: Path) -
         in_odoo = client.call("sale.order", "search_count", [])
         confirmed = client.call("sale.order", "search_count", [["state", "in", ["sale", "done"]]])
         invoices = client.call("account.move", "search_count", [["move_type", "=", "out_invoice"]])
+    not_loaded = why_not_loaded(f"sqlite:///{workdir}/state.sqlite")
     counts: dict[str, int] = {}
     for pull in pulls:
         for what, n in pull["counts"].items():
@@ -224,7 +225,23 @@ def pipeline(prepared: Path, stores: dict[str, SandboxProcess], workdir: Path) -
             "odoo_server_by_call": {k: {"calls": r["calls"], "s": round(r["seconds"], 1), "records": r["records"]}
                                     for k, r in hot},
             "odoo_peak_rss_mib": odoo_peak, "pulls": pulls,
-            "pull_peak_rss_mib": max(p["peak_rss_mib"] for p in pulls)}
+            "pull_peak_rss_mib": max(p["peak_rss_mib"] for p in pulls), "not_loaded_by_reason": not_loaded}
+
+
+def why_not_loaded(state_url: str) -> dict[str, int]:
+    """The orders left in the dead-letter queue (quarantined or dead-lettered), counted by stage and reason
+    (its first line, masked, numbers and quoted values folded so one reason is one line)."""
+    import re
+    from collections import Counter
+
+    from retail_sync.alerts.masking import mask_text
+    from retail_sync.state.store import StateStore
+
+    folded = Counter()
+    for letter in StateStore(state_url).dead_letters():
+        reason = re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?", "…", mask_text((letter.error or "").splitlines()[0]))
+        folded[f"{letter.stage}: {reason[:120]}"] += 1
+    return dict(folded.most_common())
 
 
 # ----------------------------------------------------------------------------------------- naive baseline
