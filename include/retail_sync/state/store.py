@@ -120,8 +120,9 @@ class StateStore:
                 cursor.close()
         return found
 
-    def record_loaded(self, entries: Iterable[LedgerEntry], run_id: str | None = None) -> int:
-        """Upsert the entries (the last one of a key wins), a chunk of rows per statement.
+    def record_loaded(self, entries: Iterable[LedgerEntry | tuple[str, str, int, str]], run_id: str | None = None) -> int:
+        """Upsert the entries (LedgerEntry, or plain tuples in its field order; the last one of a key wins), a
+        chunk of rows per statement.
 
         A first load records every row it wrote, so this runs as plain driver SQL with a flat parameter list:
         SQLAlchemy's per-row, per-parameter processing of an executemany cost more than the upsert itself."""

@@ -137,27 +137,24 @@ def _texts(column: pa.ChunkedArray) -> list[str]:
     return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
-def attribute_line_records(lines: Sequence[tuple[str, str, list[str]]]) -> list[Record]:
-    """A template's attribute line for each (parent key, attribute name, values): Odoo builds one variant per
-    combination of its lines' values. The external ids are made a batch per kind (a first load writes a line
-    per attribute of every template).
+ATTRIBUTE_LINE_COLUMNS = ["id", "product_tmpl_id/.id", "attribute_id/.id", "value_ids/.id"]
+
+
+def attribute_line_rows(lines: Sequence[tuple[str, str, int, int, list[int]]]) -> list[Row]:
+    """A template's attribute line (ATTRIBUTE_LINE_COLUMNS) for each (parent key, attribute name, template id,
+    attribute id, value ids): Odoo builds one variant per combination of its lines' values.
 
     Keyed by external id like every other record: a line created by a call whose answer was lost is
-    updated, not created again (a second line would multiply the template's variants)."""
-    keys = [attribute_line_key(parent, name) for parent, name, _values in lines]
-    templates = xmlids([template_key(parent) for parent, _name, _values in lines])
-    return [(key, {"id": ident, "product_tmpl_id/id": template, "attribute_id/id": _attribute_xmlid(name),
-                   "value_ids/id": _value_xmlids(name, tuple(values))})
-            for key, ident, template, (_parent, name, values) in zip(keys, xmlids(keys), templates, lines)]
-
-
-@lru_cache(maxsize=4096)
-def _attribute_xmlid(name: str) -> str:
-    """The external id of an attribute (a feed has a few, its templates a line of each)."""
-    return xmlid(attribute_key(name))
-
-
-@lru_cache(maxsize=4096)
-def _value_xmlids(name: str, values: tuple[str, ...]) -> str:
-    """The external ids of an attribute's values, comma-separated (templates share a few value lists)."""
-    return ",".join(xmlid(attribute_value_key(name, v)) for v in values)
+    updated, not created again (a second line would multiply the template's variants). What it points to is
+    named by database id, which this publish has just written or resolved: a first load writes a line per
+    attribute of every template, and the external ids of its template and values made most of its bytes."""
+    keys = [attribute_line_key(parent, name) for parent, name, *_ids in lines]
+    value_texts: dict[tuple[int, ...], str] = {}   # templates share a few value lists
+    rows = []
+    for key, ident, (_parent, _name, template_id, attribute_id, value_ids) in zip(keys, xmlids(keys), lines):
+        values = tuple(value_ids)
+        text = value_texts.get(values)
+        if text is None:
+            text = value_texts[values] = ",".join(map(str, values))
+        rows.append((key, (ident, str(template_id), str(attribute_id), text)))
+    return rows
