@@ -85,7 +85,8 @@ def variant_rows(products: pa.Table) -> list[Row]:
     columns: the texts `load_value` gives each value, without a dict or a call per field of each row."""
     keys = products.column("key").to_pylist()
     columns = [xmlids(keys), products.column("sku").to_pylist(), _texts(products.column("barcode")),
-               _texts(products.column("cost")), [load_value(w) for w in products.column("weight").to_pylist()],
+               _texts(products.column("cost")),
+               ["" if w is None else str(w) for w in products.column("weight").to_pylist()],   # load_value, inline
                pc.fill_null(pc.if_else(products.column("active"), "1", "0"), "").to_pylist()]
     return list(zip(keys, zip(*columns)))
 
@@ -106,10 +107,12 @@ def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
     keys, skus = products.column("key").to_pylist(), products.column("sku").to_pylist()
     prices = products.column("list_price").cast(pa.string()).to_pylist()
     promos = products.column("promo_price").cast(pa.string()).to_pylist()
-    starts, ends = products.column("promo_start"), products.column("promo_end")
     # Which rows get which rule first; then every external id they name is made in one batch per kind.
     own = [i for i, (price, base) in enumerate(zip(prices, base_prices)) if price != base]
     promoted = [i for i, promo in enumerate(promos) if promo is not None]
+    # The promotions' dates as Python values once (indexing the Arrow columns makes a scalar per cell).
+    starts, ends = ([], []) if not promoted else (
+        products.column("promo_start").to_pylist(), products.column("promo_end").to_pylist())
     rules = {}   # row number -> its rules, in write order (own price, then promotion)
     for i, rule_id, variant_id in zip(own, xmlids([price_key(skus[i]) for i in own]), xmlids([keys[i] for i in own])):
         rules[i] = [(keys[i], (rule_id, pricelist, "0_product_variant", variant_id, "fixed", prices[i], "0", "", ""))]
@@ -117,7 +120,7 @@ def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
                                       xmlids([keys[i] for i in promoted])):
         rules.setdefault(i, []).append((keys[i], (
             rule_id, pricelist, "0_product_variant", variant_id, "fixed", promos[i], "0",
-            load_datetime(starts[i].as_py()), load_datetime(ends[i].as_py()))))
+            load_datetime(starts[i]), load_datetime(ends[i]))))
     wanted = [rule for i in sorted(rules) for rule in rules[i]]
     obsolete = []
     if published:   # a first load has published nothing: no rule to remove
