@@ -28,9 +28,7 @@ class CatalogPlan:
         self.table = table
         self.keys: list[str] = table.column("key").to_pylist()
         self.parent_of: list[str] = table.column("parent_key").to_pylist()
-        self.rows_of: dict[str, list[int]] = defaultdict(list)    # parent key -> row numbers, file order
-        for index, parent in enumerate(self.parent_of):
-            self.rows_of[parent].append(index)
+        self.rows_of: dict[str, list[int]] = _rows_of(table.column("parent_key"))  # parent -> row numbers, file order
         self._attribute_maps = {text: json.loads(text) for text in pc.unique(table.column("attributes")).to_pylist()}
         self.templates: dict[str, dict] = self._template_values()
         self.sku_digests: dict[str, str] = dict(zip(self.keys, self._sku_digests()))
@@ -129,6 +127,18 @@ class PlanRows:
         row = {name: self.column(name)[index] for name in self.table.column_names}
         row["attribute_map"] = dict(self.attribute_maps[row["attributes"]])
         return row
+
+
+def _rows_of(parents: pa.ChunkedArray) -> dict[str, list[int]]:
+    """Each parent's row numbers in file order: the rows stably sorted by parent, cut where the parent changes
+    (a slice per parent instead of an append per row)."""
+    order = pc.sort_indices(parents)            # a stable sort: file order within each parent
+    by_parent = parents.take(order).combine_chunks()
+    bounds = [0, *pc.add(pc.indices_nonzero(pc.not_equal(by_parent[1:], by_parent[:-1])), 1).to_pylist(),
+              len(by_parent)]
+    rows = order.to_pylist()
+    names = by_parent.take(pa.array(bounds[:-1], pa.int64())).to_pylist() if len(by_parent) else []
+    return {parent: rows[start:end] for parent, start, end in zip(names, bounds, bounds[1:])}
 
 
 def _python_values(column: pa.ChunkedArray) -> list:
