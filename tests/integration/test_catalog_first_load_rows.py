@@ -160,3 +160,15 @@ def test_a_nan_is_refused_before_anything_is_sent(tmp_path):
         assert world.sandbox.stats.snapshot()["calls"] == before
     finally:
         world.server.stop()
+
+
+def test_template_rows_carry_each_versions_storable_fields_and_load_texts():
+    templates = {"TEE": {"name": "Tee", "description": None, "category": "Apparel/Tops", "tax_class": "reduced",
+                         "list_price": "19.9000", "active": False, "attributes": {}}}
+    taxes = {"reduced": "retail_sync.tax_reduced"}
+    columns, rows = mapper.template_rows(["TEE"], templates, taxes, 17)
+    assert columns == [*mapper.TEMPLATE_COLUMNS, "detailed_type"]
+    assert rows == [(template_key("TEE"), (xmlid(template_key("TEE")), "Tee", "", xmlid("pim:category:Apparel/Tops"),
+                                           "19.9000", "retail_sync.tax_reduced", "1", "0", "product"))]
+    columns, rows = mapper.template_rows(["TEE"], templates, {}, 18)   # an unmapped tax class: no tax
+    assert columns[-2:] == ["type", "is_storable"] and rows[0][1][5] == "" and rows[0][1][-2:] == ("consu", "1")

@@ -215,11 +215,11 @@ class CatalogPublisher:
     def _load_templates(self, rows: PlanRows, templates, parents) -> dict[str, int]:
         refused = self._failed_parents(rows)
         keys = rows.keys
-        records = mapper.template_records(
+        columns, records = mapper.template_rows(
             [parent for parent in parents
              if parent not in refused or not all(keys[i] in self.failed for i in rows.of_parent[parent])],
             templates, self.settings.tax_classes, self.client.version)
-        outcome = load_records(self.client, "product.template", records, self.settings.chunk_size)
+        outcome = load_rows(self.client, "product.template", columns, records, self.settings.chunk_size)
         by_parent = {template_key(parent): parent for parent in parents}
         self._fail_groups(rows, {by_parent[k]: error for k, error in outcome.failed.items()})
         return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}

@@ -1,9 +1,11 @@
 """Catalog records → Odoo values: categories, attributes and their values, product templates, variants
-and pricelist rules. Each function returns one `Record`: the record's key and its `load()` columns; the
-per-SKU ones (variants, prices) map an Arrow table of canonical products to `Row`s, their values in one
-column list shared by all rows, made column by column (a first load maps every SKU: no dict per row).
+and pricelist rules. The few records of a feed (categories, attributes, values) are each one `Record`: the
+record's key and its `load()` columns; the many (templates, attribute lines, variants, prices) are `Row`s,
+their values in one column list shared by all rows, the per-SKU ones made column by column from an Arrow table
+of canonical products (a first load maps every SKU: no dict per row).
 
-Everything is addressed by external id (`binder.xmlid`), so a record written twice is one record.
+Everything is keyed by external id (`binder.xmlid`), so a record written twice is one record. Attribute lines
+name what they point to by the database ids this publish has just resolved.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from retail_sync.canonical.keys import (
     promo_key,
     template_key,
 )
-from retail_sync.odoo.binder import xmlid, xmlid_names, xmlids
+from retail_sync.odoo.binder import xmlid, xmlids
 from retail_sync.odoo.mappers.values import load_datetime, load_value
 
 Record = tuple[str, dict[str, str]]     # (record key, {load() column: text})
@@ -54,21 +56,24 @@ def attribute_value_record(name: str, value: str) -> Record:
     return key, {"id": xmlid(key), "name": value, "attribute_id/id": xmlid(attribute_key(name))}
 
 
-def template_record(parent_key: str, template: dict, tax_classes: dict[str, str], version: int) -> Record:
-    key = template_key(parent_key)
-    return key, {
-        "id": xmlid(key), "name": template["name"], "description_sale": load_value(template["description"]),
-        "categ_id/id": _category_xmlid(template["category"]), "list_price": template["list_price"],
-        "taxes_id/id": tax_classes.get(template["tax_class"], ""), "sale_ok": "1",
-        "active": load_value(template["active"]), **storable_product_fields(version)}
+TEMPLATE_COLUMNS = ["id", "name", "description_sale", "categ_id/id", "list_price", "taxes_id/id", "sale_ok", "active"]
 
 
-def template_records(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
-                     version: int) -> list[Record]:
-    """`template_record` of each parent, the names of their external ids made together first (a first load
-    writes every template)."""
-    xmlid_names([template_key(parent) for parent in parent_keys])
-    return [template_record(parent, templates[parent], tax_classes, version) for parent in parent_keys]
+def template_rows(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
+                  version: int) -> tuple[list[str], list[Row]]:
+    """Each parent's product template: the columns (TEMPLATE_COLUMNS, then the version's storable-product
+    fields) and a row of texts per parent, the names of their external ids made together first (a first load
+    writes every template: no dict per template)."""
+    storable = storable_product_fields(version)
+    tail = tuple(storable.values())
+    keys = [template_key(parent) for parent in parent_keys]
+    rows: list[Row] = []
+    for key, ident, parent in zip(keys, xmlids(keys), parent_keys):
+        template = templates[parent]
+        rows.append((key, (ident, template["name"], load_value(template["description"]),
+                           _category_xmlid(template["category"]), template["list_price"],
+                           tax_classes.get(template["tax_class"], ""), "1", load_value(template["active"]), *tail)))
+    return [*TEMPLATE_COLUMNS, *storable], rows
 
 
 @lru_cache(maxsize=4096)
