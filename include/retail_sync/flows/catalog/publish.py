@@ -200,8 +200,8 @@ class CatalogPublisher:
         existing = self.binder.resolve("product.attribute", keys)
         load_records(self.client, "product.attribute",
                      [mapper.attribute_record(n) for k, n in keys.items() if k not in existing], self.settings.chunk_size)
-        pairs = {attribute_value_key(n, v): (n, v) for n, v in
-                 {(n, v) for attributes in attribute_sets for n, vs in attributes.items() for v in vs}}
+        pairs = {attribute_value_key(n, v): (n, v) for n, v in   # sorted: values are created in one order every run
+                 sorted({(n, v) for attributes in attribute_sets for n, vs in attributes.items() for v in vs})}
         existing_values = self.binder.resolve("product.attribute.value", pairs)
         load_records(self.client, "product.attribute.value",
                      [mapper.attribute_value_record(n, v) for k, (n, v) in pairs.items() if k not in existing_values],
