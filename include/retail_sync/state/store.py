@@ -11,7 +11,6 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
@@ -120,18 +119,24 @@ class StateStore:
                 cursor.close()
         return found
 
-    def record_loaded(self, entries: Iterable[LedgerEntry], run_id: str | None = None) -> int:
-        """Upsert the entries (the last one of a key wins), a chunk of rows per statement.
+    def record_loaded(self, entries: Iterable[LedgerEntry | tuple[str, str, int, str]], run_id: str | None = None) -> int:
+        """Upsert the entries (LedgerEntry, or plain tuples in its field order; the last one of a key wins), a
+        chunk of rows per statement.
 
         A first load records every row it wrote, so this runs as plain driver SQL with a flat parameter list:
         SQLAlchemy's per-row, per-parameter processing of an executemany cost more than the upsert itself."""
-        loaded_at = self._stored_timestamp(utcnow())  # one time for the batch: loaded by one call of the caller
+        # One time for the batch (loaded by one call of the caller), appended to each entry's own fields.
+        batch = (self._stored_timestamp(utcnow()), run_id)
         # One statement may not upsert a key twice (PostgreSQL refuses it): keep each key's last entry.
-        rows = list({e[0]: (*e, loaded_at, run_id) for e in entries}.values())
+        rows = list({e[0]: e for e in entries}.values())
         with self.engine.begin() as conn:
             for start in range(0, len(rows), LEDGER_CHUNK):
                 chunk = rows[start:start + LEDGER_CHUNK]
-                conn.exec_driver_sql(self._ledger_upsert_sql(len(chunk)), tuple(chain.from_iterable(chunk)))
+                params: list = []
+                for entry in chunk:   # the flat parameter list, extended in place (no tuple per row)
+                    params += entry
+                    params += batch
+                conn.exec_driver_sql(self._ledger_upsert_sql(len(chunk)), tuple(params))
         return len(rows)
 
     def _placeholders(self, count: int) -> str:

@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_sync.canonical.keys import template_key
-from retail_sync.canonical.product import digest
 
 # The SKU digest's fields, in digest order (base_price, the parent's list price, comes last).
 SKU_DIGEST_FIELDS = ("parent_key", "barcode", "cost", "weight", "active", "attributes", "list_price", "promo_price",
@@ -29,36 +28,48 @@ class CatalogPlan:
         self.table = table
         self.keys: list[str] = table.column("key").to_pylist()
         self.parent_of: list[str] = table.column("parent_key").to_pylist()
-        self.rows_of: dict[str, list[int]] = defaultdict(list)    # parent key -> row numbers, file order
-        for index, parent in enumerate(self.parent_of):
-            self.rows_of[parent].append(index)
-        self._attribute_maps = {text: json.loads(text) for text in set(table.column("attributes").to_pylist())}
+        self.rows_of: dict[str, list[int]] = _rows_of(table.column("parent_key"))  # parent -> row numbers, file order
+        self._attribute_maps = {text: json.loads(text) for text in pc.unique(table.column("attributes")).to_pylist()}
         self.templates: dict[str, dict] = self._template_values()
         self.sku_digests: dict[str, str] = dict(zip(self.keys, self._sku_digests()))
-        self.template_digests = {template_key(parent): digest(values) for parent, values in self.templates.items()}
+        self.template_keys: dict[str, str] = {parent: template_key(parent) for parent in self.templates}
+        self.template_digests = dict(zip(self.template_keys.values(), _template_digests(self.templates)))
 
     def _template_values(self) -> dict[str, dict]:
-        # The parent's fields come from its first SKU in SKU order, so the order of rows in a file never matters.
+        """Each parent's values, column-wise: its first SKU's texts, its lowest list price, whether any SKU is
+        active, and the values of each attribute over its SKUs. Parents share a few attribute sets (sizes ×
+        colours), so each distinct set is worked out once and its dict shared by those templates (read only)."""
         table = self.table
-        sku, attributes = table.column("sku").to_pylist(), table.column("attributes").to_pylist()
-        text = {name: table.column(name).to_pylist() for name in ("name", "description", "category_path", "tax_class")}
-        totals = table.group_by("parent_key").aggregate([("list_price", "min"), ("active", "any")])
-        min_price = dict(zip(totals.column("parent_key").to_pylist(),
-                             totals.column("list_price_min").cast(pa.string()).to_pylist()))
-        any_active = dict(zip(totals.column("parent_key").to_pylist(), totals.column("active_any").to_pylist()))
+        if not table.num_rows:
+            return {}
+        # The parent's fields come from its first SKU in SKU order, so the order of rows in a file never matters:
+        # rows sorted by (parent, SKU) (a stable sort), the first row of each parent's run.
+        order = pc.sort_indices(table, sort_keys=[("parent_key", "ascending"), ("sku", "ascending")])
+        by_parent = table.column("parent_key").take(order).combine_chunks()
+        starts = pc.add(pc.indices_nonzero(pc.not_equal(by_parent[1:], by_parent[:-1])), 1)
+        first = table.select(["parent_key", "name", "description", "category_path", "tax_class"]).take(
+            pc.take(order, pa.concat_arrays([pa.array([0], pa.uint64()), starts.cast(pa.uint64())])))
+        totals = table.group_by("parent_key", use_threads=False).aggregate(
+            [("list_price", "min"), ("active", "any"), ("attributes", "distinct")])
+        by_totals = {parent: i for i, parent in enumerate(totals.column("parent_key").to_pylist())}
+        min_price = totals.column("list_price_min").cast(pa.string()).to_pylist()
+        any_active = totals.column("active_any").to_pylist()
+        texts_of = totals.column("attributes_distinct").to_pylist()
+        attribute_sets: dict[frozenset[str], dict[str, list[str]]] = {}
         templates = {}
-        for parent, rows in self.rows_of.items():
-            first = min(rows, key=sku.__getitem__)
-            values: dict[str, set[str]] = defaultdict(set)
-            for text_of_row in {attributes[i] for i in rows}:
-                for name, value in self._attribute_maps[text_of_row].items():
-                    values[name].add(value)
-            templates[parent] = {
-                "name": text["name"][first], "description": text["description"][first],
-                "category": text["category_path"][first], "tax_class": text["tax_class"][first],
-                "list_price": min_price[parent], "active": any_active[parent],
-                "attributes": {name: sorted(v) for name, v in sorted(values.items())},
-            }
+        for parent, name, description, category, tax_class in zip(*(c.to_pylist() for c in first.columns)):
+            i = by_totals[parent]
+            texts = frozenset(texts_of[i])
+            attributes = attribute_sets.get(texts)
+            if attributes is None:
+                values: dict[str, set[str]] = defaultdict(set)
+                for text in texts:
+                    for attribute, value in self._attribute_maps[text].items():
+                        values[attribute].add(value)
+                attributes = attribute_sets[texts] = {a: sorted(v) for a, v in sorted(values.items())}
+            templates[parent] = {"name": name, "description": description, "category": category,
+                                 "tax_class": tax_class, "list_price": min_price[i], "active": any_active[i],
+                                 "attributes": attributes}
         return templates
 
     def _sku_digests(self) -> list[str]:
@@ -66,7 +77,9 @@ class CatalogPlan:
         table, pieces = self.table, []
         for name in SKU_DIGEST_FIELDS:
             pieces += [f"\x1f{name}=" if pieces else f"{name}=", _as_python_text(table.column(name))]
-        base = pa.array([self.templates[parent]["list_price"] for parent in self.parent_of], pa.string())
+        parents = pa.array(list(self.templates), pa.string())
+        prices = pa.array([values["list_price"] for values in self.templates.values()], pa.string())
+        base = prices.take(pc.index_in(table.column("parent_key"), value_set=parents))
         texts = pc.binary_join_element_wise(*pieces, "\x1fbase_price=", base, "")
         return [hashlib.sha256(text).hexdigest() for text in texts.cast(pa.binary()).to_pylist()]
 
@@ -116,6 +129,18 @@ class PlanRows:
         return row
 
 
+def _rows_of(parents: pa.ChunkedArray) -> dict[str, list[int]]:
+    """Each parent's row numbers in file order: the rows stably sorted by parent, cut where the parent changes
+    (a slice per parent instead of an append per row)."""
+    order = pc.sort_indices(parents)            # a stable sort: file order within each parent
+    by_parent = parents.take(order).combine_chunks()
+    bounds = [0, *pc.add(pc.indices_nonzero(pc.not_equal(by_parent[1:], by_parent[:-1])), 1).to_pylist(),
+              len(by_parent)]
+    rows = order.to_pylist()
+    names = by_parent.take(pa.array(bounds[:-1], pa.int64())).to_pylist() if len(by_parent) else []
+    return {parent: rows[start:end] for parent, start, end in zip(names, bounds, bounds[1:])}
+
+
 def _python_values(column: pa.ChunkedArray) -> list:
     """`column.to_pylist()`, with decimals made from their text (several times faster than pyarrow's own)."""
     if pa.types.is_decimal(column.type):
@@ -133,3 +158,20 @@ def _as_python_text(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     else:  # strings; decimals, whose Arrow text is Python's for the pipeline's fixed scale
         text = column.cast(pa.string())
     return pc.fill_null(text, "None")
+
+
+def _template_digests(templates: dict[str, dict]) -> list[str]:
+    """`digest` of each template's values (in their key order), its text written in one format per template
+    rather than a join of one format per field; the attribute sets' texts are made once each (shared dicts)."""
+    attribute_texts: dict[int, str] = {}
+    sha256, texts = hashlib.sha256, []
+    for values in templates.values():
+        attributes = values["attributes"]
+        text = attribute_texts.get(id(attributes))
+        if text is None:
+            text = attribute_texts[id(attributes)] = str(attributes)
+        texts.append(sha256(f"name={values['name']}\x1fdescription={values['description']}\x1fcategory="
+                            f"{values['category']}\x1ftax_class={values['tax_class']}\x1flist_price="
+                            f"{values['list_price']}\x1factive={values['active']}\x1fattributes={text}"
+                            .encode()).hexdigest())
+    return texts

@@ -26,7 +26,7 @@ from retail_sync.odoo.client import OdooClient
 from retail_sync.odoo.errors import OdooError
 from retail_sync.odoo.loader import load_records, load_rows, unlink_records
 from retail_sync.odoo.mappers import product as mapper
-from retail_sync.state.store import LedgerEntry, StateStore, utcnow
+from retail_sync.state.store import StateStore, utcnow
 
 
 @dataclass
@@ -57,24 +57,27 @@ class CatalogPublisher:
         plan = CatalogPlan(pq.read_table(good_path))
         result = PublishResult(rows=len(plan.keys))
         templates, sku_digests, template_digests = plan.templates, plan.sku_digests, plan.template_digests
+        template_keys = plan.template_keys
         ledger = self.store.ledger([*sku_digests, *template_digests])
-        changed_skus = set(sku_digests) if not ledger else {   # nothing in the ledger: a first load writes all
-            k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
-        changed_parents = {parent for key, parent in zip(plan.keys, plan.parent_of) if key in changed_skus} | {
-            parent for parent in templates
-            if ledger.get(template_key(parent)) is None
-            or ledger[template_key(parent)].digest != template_digests[template_key(parent)]}
+        if not ledger:   # nothing in the ledger: a first load writes all
+            changed_skus, changed_parents = set(sku_digests), set(templates)
+        else:
+            changed_skus = {k for k, d in sku_digests.items() if ledger.get(k) is None or ledger[k].digest != d}
+            changed_parents = {parent for key, parent in zip(plan.keys, plan.parent_of) if key in changed_skus} | {
+                parent for parent, key in template_keys.items()
+                if ledger.get(key) is None or ledger[key].digest != template_digests[key]}
         result.skipped = len(plan.keys) - len(changed_skus)
         if changed_parents:
             rows = plan.rows(changed_parents)   # only what is written, as columns
             self._write(rows, templates, changed_skus)
             ok = changed_skus - self.failed.keys()
             failed_parents = self._failed_parents(rows)
-            # In key order: the ledger's key index takes sorted inserts faster than the sets' hash order.
+            # In key order: the ledger's key index takes sorted inserts faster than the sets' hash order. Plain
+            # tuples in LedgerEntry's field order: a first load records every row it wrote.
+            variant_ids = self.variant_ids
             self.store.record_loaded(
-                [LedgerEntry(k, "product.product", self.variant_ids[k], sku_digests[k])
-                 for k in sorted(ok) if k in self.variant_ids]
-                + [LedgerEntry(template_key(p), "product.template", self.template_ids[p], template_digests[template_key(p)])
+                [(k, "product.product", variant_ids[k], sku_digests[k]) for k in sorted(ok) if k in variant_ids]
+                + [(template_keys[p], "product.template", self.template_ids[p], template_digests[template_keys[p]])
                    for p in sorted(changed_parents) if p not in failed_parents and p in self.template_ids], self.run_id)
             self.store.settle_dead_letters(self.settings.flow, ok, before=started)
             if self.failed:
@@ -182,19 +185,23 @@ class CatalogPublisher:
             records = [mapper.category_record(level, self.settings.root_category) for level in sorted(levels)
                        if level.count("/") == depth and category_keys(level)[-1] not in existing]
             failed_keys.update(load_records(self.client, "product.category", records, self.settings.chunk_size).failed)
+        if not failed_keys:
+            return {}
         return {p: failed_keys[k] for p in parents for k in category_keys(templates[p]["category"])
                 if k in failed_keys}
 
     def _ensure_attributes(self, templates, parents) -> dict[tuple[str, str | None], int]:
-        names = sorted({n for p in parents for n in templates[p]["attributes"]})
+        # Each distinct attribute set once: the plan shares one dict among the templates that have the same set.
+        attribute_sets = list({id(templates[p]["attributes"]): templates[p]["attributes"] for p in parents}.values())
+        names = sorted({n for attributes in attribute_sets for n in attributes})
         if not names:
             return {}
         keys = {attribute_key(n): n for n in names}
         existing = self.binder.resolve("product.attribute", keys)
         load_records(self.client, "product.attribute",
                      [mapper.attribute_record(n) for k, n in keys.items() if k not in existing], self.settings.chunk_size)
-        pairs = {attribute_value_key(n, v): (n, v) for p in parents for n, vs in templates[p]["attributes"].items()
-                 for v in vs}
+        pairs = {attribute_value_key(n, v): (n, v) for n, v in   # sorted: values are created in one order every run
+                 sorted({(n, v) for attributes in attribute_sets for n, vs in attributes.items() for v in vs})}
         existing_values = self.binder.resolve("product.attribute.value", pairs)
         load_records(self.client, "product.attribute.value",
                      [mapper.attribute_value_record(n, v) for k, (n, v) in pairs.items() if k not in existing_values],
@@ -208,11 +215,11 @@ class CatalogPublisher:
     def _load_templates(self, rows: PlanRows, templates, parents) -> dict[str, int]:
         refused = self._failed_parents(rows)
         keys = rows.keys
-        records = mapper.template_records(
+        columns, records = mapper.template_rows(
             [parent for parent in parents
              if parent not in refused or not all(keys[i] in self.failed for i in rows.of_parent[parent])],
             templates, self.settings.tax_classes, self.client.version)
-        outcome = load_records(self.client, "product.template", records, self.settings.chunk_size)
+        outcome = load_rows(self.client, "product.template", columns, records, self.settings.chunk_size)
         by_parent = {template_key(parent): parent for parent in parents}
         self._fail_groups(rows, {by_parent[k]: error for k, error in outcome.failed.items()})
         return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}
@@ -233,7 +240,7 @@ class CatalogPublisher:
             return {}
         refused = self._failed_parents(rows)
         by_template = {self.template_ids[p]: p for p in with_attributes}
-        existing = defaultdict(dict)
+        existing: dict[int, dict[int, dict]] = defaultdict(dict)
         ids = list(by_template)
         step = self.settings.read_chunk_size
         for start in range(0, len(ids), step):
@@ -242,18 +249,25 @@ class CatalogPublisher:
                                          ["product_tmpl_id", "attribute_id", "value_ids"], load=None):
                 existing[line["product_tmpl_id"]][line["attribute_id"]] = line
         lines, failed = [], {}
+        # The Odoo ids of each distinct wanted attribute set, worked out once (templates share a few sets). Each
+        # set is kept with its ids, so the id() that keys it stays its own for the whole loop.
+        resolved: dict[int, tuple[dict, list[tuple[str, int | None, list[int | None]]]]] = {}
+        no_lines: dict[int, dict] = {}
         for template_id, parent in by_template.items():
             # A parent none of whose SKUs was refused wants what its template lists: every value of its rows.
             wanted = self._wanted_attributes(rows, parent) if parent in refused else templates[parent]["attributes"]
-            for name, values in wanted.items():
-                attribute_id = attribute_values.get((name, None))
-                value_ids = [attribute_values.get((name, v)) for v in values]
+            if id(wanted) not in resolved:
+                resolved[id(wanted)] = (wanted, [
+                    (name, attribute_values.get((name, None)), [attribute_values.get((name, v)) for v in values])
+                    for name, values in wanted.items()])
+            template_lines = existing.get(template_id, no_lines)
+            for name, attribute_id, value_ids in resolved[id(wanted)][1]:
                 if attribute_id is None or None in value_ids:
                     failed[parent] = f"attribute {name} or one of its values could not be created"
                     continue
-                line = existing[template_id].get(attribute_id)
+                line = template_lines.get(attribute_id)
                 if line is None:
-                    lines.append((parent, name, values))
+                    lines.append((parent, name, template_id, attribute_id, value_ids))
                 elif not set(value_ids) <= set(line["value_ids"]):
                     # Values are only added: a value missing from one file does not delete variants.
                     try:
@@ -263,9 +277,10 @@ class CatalogPublisher:
                         if exc.retryable:
                             raise
                         failed[parent] = exc.message
-        creates = mapper.attribute_line_records(lines)
-        line_parent = {key: parent for (key, _values), (parent, _name, _values) in zip(creates, lines)}
-        outcome = load_records(self.client, "product.template.attribute.line", creates, self.settings.chunk_size)
+        creates = mapper.attribute_line_rows(lines)
+        line_parent = {key: parent for (key, _values), (parent, *_rest) in zip(creates, lines)}
+        outcome = load_rows(self.client, "product.template.attribute.line", mapper.ATTRIBUTE_LINE_COLUMNS, creates,
+                            self.settings.chunk_size)
         failed.update((line_parent[key], error) for key, error in outcome.failed.items())
         return failed
 

@@ -1,9 +1,11 @@
 """Catalog records → Odoo values: categories, attributes and their values, product templates, variants
-and pricelist rules. Each function returns one `Record`: the record's key and its `load()` columns; the
-per-SKU ones (variants, prices) map an Arrow table of canonical products to `Row`s, their values in one
-column list shared by all rows, made column by column (a first load maps every SKU: no dict per row).
+and pricelist rules. The few records of a feed (categories, attributes, values) are each one `Record`: the
+record's key and its `load()` columns; the many (templates, attribute lines, variants, prices) are `Row`s,
+their values in one column list shared by all rows, the per-SKU ones made column by column from an Arrow table
+of canonical products (a first load maps every SKU: no dict per row).
 
-Everything is addressed by external id (`binder.xmlid`), so a record written twice is one record.
+Everything is keyed by external id (`binder.xmlid`), so a record written twice is one record. Attribute lines
+name what they point to by the database ids this publish has just resolved.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from retail_sync.canonical.keys import (
     promo_key,
     template_key,
 )
-from retail_sync.odoo.binder import xmlid, xmlid_names, xmlids
+from retail_sync.odoo.binder import xmlid, xmlids
 from retail_sync.odoo.mappers.values import load_datetime, load_value
 
 Record = tuple[str, dict[str, str]]     # (record key, {load() column: text})
@@ -54,21 +56,24 @@ def attribute_value_record(name: str, value: str) -> Record:
     return key, {"id": xmlid(key), "name": value, "attribute_id/id": xmlid(attribute_key(name))}
 
 
-def template_record(parent_key: str, template: dict, tax_classes: dict[str, str], version: int) -> Record:
-    key = template_key(parent_key)
-    return key, {
-        "id": xmlid(key), "name": template["name"], "description_sale": load_value(template["description"]),
-        "categ_id/id": _category_xmlid(template["category"]), "list_price": template["list_price"],
-        "taxes_id/id": tax_classes.get(template["tax_class"], ""), "sale_ok": "1",
-        "active": load_value(template["active"]), **storable_product_fields(version)}
+TEMPLATE_COLUMNS = ["id", "name", "description_sale", "categ_id/id", "list_price", "taxes_id/id", "sale_ok", "active"]
 
 
-def template_records(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
-                     version: int) -> list[Record]:
-    """`template_record` of each parent, the names of their external ids made together first (a first load
-    writes every template)."""
-    xmlid_names([template_key(parent) for parent in parent_keys])
-    return [template_record(parent, templates[parent], tax_classes, version) for parent in parent_keys]
+def template_rows(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
+                  version: int) -> tuple[list[str], list[Row]]:
+    """Each parent's product template: the columns (TEMPLATE_COLUMNS, then the version's storable-product
+    fields) and a row of texts per parent, the names of their external ids made together first (a first load
+    writes every template: no dict per template)."""
+    storable = storable_product_fields(version)
+    tail = tuple(storable.values())
+    keys = [template_key(parent) for parent in parent_keys]
+    rows: list[Row] = []
+    for key, ident, parent in zip(keys, xmlids(keys), parent_keys):
+        template = templates[parent]
+        rows.append((key, (ident, template["name"], load_value(template["description"]),
+                           _category_xmlid(template["category"]), template["list_price"],
+                           tax_classes.get(template["tax_class"], ""), "1", load_value(template["active"]), *tail)))
+    return [*TEMPLATE_COLUMNS, *storable], rows
 
 
 @lru_cache(maxsize=4096)
@@ -85,7 +90,8 @@ def variant_rows(products: pa.Table) -> list[Row]:
     columns: the texts `load_value` gives each value, without a dict or a call per field of each row."""
     keys = products.column("key").to_pylist()
     columns = [xmlids(keys), products.column("sku").to_pylist(), _texts(products.column("barcode")),
-               _texts(products.column("cost")), [load_value(w) for w in products.column("weight").to_pylist()],
+               _texts(products.column("cost")),
+               ["" if w is None else str(w) for w in products.column("weight").to_pylist()],   # load_value, inline
                pc.fill_null(pc.if_else(products.column("active"), "1", "0"), "").to_pylist()]
     return list(zip(keys, zip(*columns)))
 
@@ -106,10 +112,12 @@ def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
     keys, skus = products.column("key").to_pylist(), products.column("sku").to_pylist()
     prices = products.column("list_price").cast(pa.string()).to_pylist()
     promos = products.column("promo_price").cast(pa.string()).to_pylist()
-    starts, ends = products.column("promo_start"), products.column("promo_end")
     # Which rows get which rule first; then every external id they name is made in one batch per kind.
     own = [i for i, (price, base) in enumerate(zip(prices, base_prices)) if price != base]
     promoted = [i for i, promo in enumerate(promos) if promo is not None]
+    # The promotions' dates as Python values once (indexing the Arrow columns makes a scalar per cell).
+    starts, ends = ([], []) if not promoted else (
+        products.column("promo_start").to_pylist(), products.column("promo_end").to_pylist())
     rules = {}   # row number -> its rules, in write order (own price, then promotion)
     for i, rule_id, variant_id in zip(own, xmlids([price_key(skus[i]) for i in own]), xmlids([keys[i] for i in own])):
         rules[i] = [(keys[i], (rule_id, pricelist, "0_product_variant", variant_id, "fixed", prices[i], "0", "", ""))]
@@ -117,7 +125,7 @@ def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
                                       xmlids([keys[i] for i in promoted])):
         rules.setdefault(i, []).append((keys[i], (
             rule_id, pricelist, "0_product_variant", variant_id, "fixed", promos[i], "0",
-            load_datetime(starts[i].as_py()), load_datetime(ends[i].as_py()))))
+            load_datetime(starts[i]), load_datetime(ends[i]))))
     wanted = [rule for i in sorted(rules) for rule in rules[i]]
     obsolete = []
     if published:   # a first load has published nothing: no rule to remove
@@ -137,27 +145,24 @@ def _texts(column: pa.ChunkedArray) -> list[str]:
     return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
-def attribute_line_records(lines: Sequence[tuple[str, str, list[str]]]) -> list[Record]:
-    """A template's attribute line for each (parent key, attribute name, values): Odoo builds one variant per
-    combination of its lines' values. The external ids are made a batch per kind (a first load writes a line
-    per attribute of every template).
+ATTRIBUTE_LINE_COLUMNS = ["id", "product_tmpl_id/.id", "attribute_id/.id", "value_ids/.id"]
+
+
+def attribute_line_rows(lines: Sequence[tuple[str, str, int, int, list[int]]]) -> list[Row]:
+    """A template's attribute line (ATTRIBUTE_LINE_COLUMNS) for each (parent key, attribute name, template id,
+    attribute id, value ids): Odoo builds one variant per combination of its lines' values.
 
     Keyed by external id like every other record: a line created by a call whose answer was lost is
-    updated, not created again (a second line would multiply the template's variants)."""
-    keys = [attribute_line_key(parent, name) for parent, name, _values in lines]
-    templates = xmlids([template_key(parent) for parent, _name, _values in lines])
-    return [(key, {"id": ident, "product_tmpl_id/id": template, "attribute_id/id": _attribute_xmlid(name),
-                   "value_ids/id": _value_xmlids(name, tuple(values))})
-            for key, ident, template, (_parent, name, values) in zip(keys, xmlids(keys), templates, lines)]
-
-
-@lru_cache(maxsize=4096)
-def _attribute_xmlid(name: str) -> str:
-    """The external id of an attribute (a feed has a few, its templates a line of each)."""
-    return xmlid(attribute_key(name))
-
-
-@lru_cache(maxsize=4096)
-def _value_xmlids(name: str, values: tuple[str, ...]) -> str:
-    """The external ids of an attribute's values, comma-separated (templates share a few value lists)."""
-    return ",".join(xmlid(attribute_value_key(name, v)) for v in values)
+    updated, not created again (a second line would multiply the template's variants). What it points to is
+    named by database id, which this publish has just written or resolved: a first load writes a line per
+    attribute of every template, and the external ids of its template and values made most of its bytes."""
+    keys = [attribute_line_key(parent, name) for parent, name, *_ids in lines]
+    value_texts: dict[tuple[int, ...], str] = {}   # templates share a few value lists
+    rows = []
+    for key, ident, (_parent, _name, template_id, attribute_id, value_ids) in zip(keys, xmlids(keys), lines):
+        values = tuple(value_ids)
+        text = value_texts.get(values)
+        if text is None:
+            text = value_texts[values] = ",".join(map(str, values))
+        rows.append((key, (ident, str(template_id), str(attribute_id), text)))
+    return rows
