@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-image test-browser test-long lint bench sandbox up down system-deps clean
+.PHONY: venv demo test test-image test-browser test-long test-spark lint bench sandbox up down system-deps clean
 
 venv: $(STAMP)
 
@@ -51,6 +51,15 @@ test-image: venv system-deps
 # screenshots in docs/images/. Kept out of `make test` for its length.
 test-browser: venv system-deps
 	$(BIN)/python -m pytest -q -m browser tests/e2e
+
+# The dedupe model on splink's Spark backend (Spark local mode): pyspark into the venv and a Java runtime
+# from apt when the machine has none. Kept out of `make test`: Spark's start and stages take minutes.
+test-spark: venv system-deps
+	@command -v java >/dev/null || { \
+		echo "installing a Java runtime (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	$(BIN)/python -m pytest -q -m spark tests/integration/test_dedupe_spark.py
 
 bench: venv
 	$(BIN)/python -m bench.run_all

@@ -73,6 +73,7 @@ OPT_IN_MARKERS = {
     "production_image": "builds the production image's Python environment (~10 min; make test-image)",
     "browser": "a real browser against a whole Airflow (5-8 min; make test-browser)",
     "long": "make demo / make up end to end, thousands-of-rows fault runs (5-10 min; make test-long)",
+    "spark": "the dedupe model on Spark in local mode: pyspark and a Java runtime (2-4 min; make test-spark)",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pyarrow as pa
 import pytest
 
@@ -157,3 +159,12 @@ def test_a_table_standardized_in_slices_by_other_processes_is_the_same_as_in_one
     in_one = standardize(table, workers=1)
     assert standardize(table, workers=2).equals(in_one)
     assert in_one.num_rows == 3_001 and in_one["phone"].null_count < 3_001
+
+
+def test_the_spark_backend_without_pyspark_says_what_to_install(monkeypatch):
+    from retail_sync.dedupe.model import database_api
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)       # as on a machine without it (import fails)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(RuntimeError, match="needs pyspark"):
+        database_api(DedupeSettings(backend="spark"))

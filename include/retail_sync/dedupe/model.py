@@ -25,6 +25,7 @@ in a session that does not block on it.
 from __future__ import annotations
 
 import logging
+import tempfile
 
 import pyarrow as pa
 import splink.comparison_level_library as cll
@@ -79,7 +80,11 @@ GIVEN_NAME_DIFFERS = (0, 2)
 BIRTH_YEARS_APART = 2
 
 
-def comparisons(with_dob: bool = True) -> list:
+# The standardized date of birth (ISO) as each backend's date parser spells the pattern.
+DATE_FORMATS = {"duckdb": "%Y-%m-%d", "spark": "yyyy-MM-dd"}
+
+
+def comparisons(with_dob: bool = True, backend: str = "duckdb") -> list:
     name = _named("name", cl.ForenameSurnameComparison("given_name", "family_name", jaro_winkler_thresholds=[0.92, 0.88],
                                                        forename_surname_concat_col_name="full_name"))
     # Email and phone as ONE comparison, the strongest agreement counting once: a household or an office
@@ -105,7 +110,7 @@ def comparisons(with_dob: bool = True) -> list:
         cll.ElseLevel(),
     ])
     dob = _named("date_of_birth", cl.DateOfBirthComparison(
-        "date_of_birth", input_is_string=True, datetime_format="%Y-%m-%d", datetime_thresholds=[1, 1],
+        "date_of_birth", input_is_string=True, datetime_format=DATE_FORMATS[backend], datetime_thresholds=[1, 1],
         datetime_metrics=["month", "year"]))
     return [name, contact, address, dob] if with_dob else [name, contact, address]
 
@@ -119,7 +124,7 @@ def splink_settings(settings: DedupeSettings, with_dob: bool = True) -> Settings
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(with_dob),
+        comparisons=comparisons(with_dob, settings.backend),
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES.values()),
         # the comparison levels (gamma_*) and compared values: the people-apart check reads them
         retain_matching_columns=True,
@@ -153,9 +158,11 @@ def database_api(settings: DedupeSettings):
             from splink.backends.spark import SparkAPI, similarity_jar_location
         except ImportError as exc:
             raise RuntimeError("backend 'spark' needs pyspark (and a Java runtime) installed: "
-                               "pip install pyspark, or use backend 'duckdb'") from exc
+                               "pip install -r requirements-spark.txt, or use backend 'duckdb'") from exc
         spark = (SparkSession.builder.master(settings.spark_master)
                  .config("spark.jars", similarity_jar_location()).getOrCreate())
+        # splink checkpoints its intermediate tables (Spark refuses without a directory for them).
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="retail-sync-spark-"))
         return SparkAPI(spark_session=spark)
     import duckdb
     from splink.backends.duckdb import DuckDBAPI
@@ -171,7 +178,8 @@ def database_api(settings: DedupeSettings):
 def trained_linker(db_api, table, settings: DedupeSettings) -> Linker:
     """A linker over the standardized `table`, its parameters estimated from the data itself."""
     with_dob = has_dates_of_birth(table)
-    frame = db_api.register(table)
+    # Spark 3 takes no Arrow table (splink hands it to createDataFrame as is): it gets pandas, DuckDB Arrow.
+    frame = db_api.register(table.to_pandas() if db_api.sql_dialect.sql_dialect_str == "spark" else table)
     linker = Linker(frame, splink_settings(settings, with_dob), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=settings.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
