@@ -73,3 +73,19 @@ def test_an_external_id_whose_record_is_gone_makes_a_new_one(odoo, tag):
     bound = odoo.call("ir.model.data", "search_read", [["module", "=", "retail_sync"], ["name", "=", f"gone_{tag}"]],
                       ["res_id"])
     assert [b["res_id"] for b in bound] == [second]
+
+
+@pytest.mark.parametrize("rows", [1, 3], ids=["row by row", "batched"])
+def test_a_row_with_an_external_id_and_a_database_id_follows_the_external_id(odoo, tag, rows):
+    """Odoo's load() keeps `.id` only for a row without an external id (models.py `load`: `if xid: … elif id:`):
+    a new external id beside the database id of an existing partner makes a NEW partner bound to it, and the
+    partner named by `.id` is left as it was."""
+    existing = odoo.call("res.partner", "create", {"name": f"Existing {tag}"})
+    fields = ["id", ".id", "name"]
+    data = [[f"retail_sync.both_{tag}_{n}", str(existing), f"Loaded {tag} {n}"] for n in range(rows)]
+    result = odoo.call("res.partner", "load", fields, data)
+    assert result["messages"] == [] and len(result["ids"]) == rows and existing not in result["ids"]
+    assert odoo.call("res.partner", "read", [existing], ["name"])[0]["name"] == f"Existing {tag}"
+    bound = odoo.call("ir.model.data", "search_read", [["module", "=", "retail_sync"],
+                                                      ["name", "=like", f"both_{tag}_%"]], ["res_id"])
+    assert sorted(r["res_id"] for r in bound) == sorted(result["ids"])

@@ -236,12 +236,16 @@ def test_attribute_lines_generate_one_variant_per_combination(odoo, tag):
     assert info.value.name == "odoo.exceptions.ValidationError"
 
 
-def test_load_updates_by_database_id_and_binds_the_external_id(odoo, tag):
+def test_load_updates_by_database_id_then_by_the_external_id_bound_to_it(odoo, tag):
+    """`.id` alone updates that record; an external id bound to it (ir.model.data) updates it from then on.
+    (`id` and `.id` in one row do not bind: Odoo keeps `.id` only without an external id — see
+    test_odoo_load_lookups.py.)"""
     template = odoo.call("product.template", "create", {"name": f"Bare {tag}"})
     variant = odoo.call("product.product", "search", [["product_tmpl_id", "=", template]])[0]
-    result = odoo.call("product.product", "load", ["id", ".id", "default_code"],
-                       [[f"retail_sync.v_{tag}", str(variant), f"D-{tag}"]])
+    result = odoo.call("product.product", "load", [".id", "default_code"], [[str(variant), f"D-{tag}"]])
     assert result["ids"] == [variant]
+    odoo.call("ir.model.data", "create", {"module": "retail_sync", "name": f"v_{tag}", "model": "product.product",
+                                          "res_id": variant})
     again = odoo.call("product.product", "load", ["id", "default_code"], [[f"retail_sync.v_{tag}", f"E-{tag}"]])
     assert again["ids"] == [variant]
     assert odoo.call("product.product", "read", [variant], ["default_code"])[0]["default_code"] == f"E-{tag}"

@@ -109,7 +109,7 @@ def _load_batch(model: Model, fields: list[str], data: list[list]) -> list[int] 
             if record_xmlid:
                 _check_xmlid_model(model, module, name, lookups)
             bound = lookups.resolve(module, name, model.spec.name) if record_xmlid else None
-            record_id = database_id or bound
+            record_id = bound if record_xmlid else database_id     # an external id wins over `.id`, as in Odoo
             if bound is not None and record_id == bound:
                 name = None     # already bound to this record: nothing to bind
             batch.append((module, name, record_id, vals))
@@ -157,14 +157,14 @@ def _load_row_by_row(model: Model, fields: list[str], data: list[list]) -> tuple
             if len(row) != len(fields):
                 raise ImportProblem(f"Row {index + 1} has {len(row)} values for {len(fields)} columns")
             record_xmlid, database_id, vals = _convert_row(model, fields, row)
-            record_id = database_id
             if database_id and not model.exists([database_id]):
                 raise ImportProblem(f"Unknown database identifier '{database_id}'", ".id")
             module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
             if record_xmlid:
                 _check_xmlid_model(model, module, name)
             bound = xmlids.resolve(module, name, model.spec.name) if record_xmlid else None
-            record_id = record_id or bound
+            # Odoo's load() keeps `.id` only for a row without an external id (`if xid: … elif id:`).
+            record_id = bound if record_xmlid else database_id
             nested = model.conn.begin_nested()
             try:
                 if record_id:
