@@ -230,7 +230,8 @@ def pipeline(prepared: Path, stores: dict[str, SandboxProcess], workdir: Path) -
 
 def why_not_loaded(state_url: str) -> dict[str, int]:
     """The orders left in the dead-letter queue (quarantined or dead-lettered), counted by stage and reason
-    (its first line, masked, numbers and quoted values folded so one reason is one line)."""
+    (its first line, masked, quoted values and words with digits — SKUs, amounts — folded so one reason is one
+    line)."""
     import re
     from collections import Counter
 
@@ -239,7 +240,7 @@ def why_not_loaded(state_url: str) -> dict[str, int]:
 
     folded = Counter()
     for letter in StateStore(state_url).dead_letters():
-        reason = re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?", "…", mask_text((letter.error or "").splitlines()[0]))
+        reason = re.sub(r"'[^']*'|\"[^\"]*\"|[^\s:;,]*\d[^\s:;,]*", "…", mask_text((letter.error or "").splitlines()[0]))
         folded[f"{letter.stage}: {reason[:120]}"] += 1
     return dict(folded.most_common())
 
