@@ -3,9 +3,10 @@ re-run with 1% of prices changed; against a naive loader (one search + one creat
 
 The sandbox runs in its own process, so `client_cpu_us_per_row` is the pipeline's own cost.
 `first_load_margin` is the client CPU of a first load at two feed sizes against a sandbox without added latency
-(median of BENCH_MARGIN_REPEATS fresh sandboxes each): the cost per row at the margin, (cpu(large) - cpu(small)) /
-(large - small), and the fixed cost it leaves (`python -m bench.catalog_load --margin` runs only that part, with the naive loader's client CPU per row on
-MARGIN_BASELINE_SKUS against the same bare sandbox beside it, and prints the figures in one line on stderr).
+(median of BENCH_MARGIN_REPEATS fresh sandboxes each, each publish in a fresh process as a publish task is): the
+cost per row at the margin, (cpu(large) - cpu(small)) / (large - small), and the fixed cost it leaves.
+`python -m bench.catalog_load --margin` runs only that part, with the naive loader's client CPU per row on
+MARGIN_BASELINE_SKUS against the same bare sandbox beside it, and prints the figures in one line on stderr.
 The naive baseline runs on a sample (BASELINE_SKUS) to keep `make bench` short; its rates are per row.
 Both talk to a sandbox that adds BENCH_ODOO_LATENCY_MS (default 20 ms) to every call, the request cost
 of a hosted Odoo that a loopback server does not have.
@@ -17,6 +18,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,38 +89,71 @@ def pipeline(workdir: Path, rows: list[dict]) -> dict:
     return figures
 
 
-def first_load_cpu(workdir: Path, rows: list[dict]) -> float:
-    """Client CPU seconds of one first load (publish only) into a fresh sandbox without added latency."""
+def validated_feed(workdir: Path, rows: list[dict]) -> str:
+    """The validated (good) file of a feed of `rows`, as the publish task takes it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    store = StateStore(f"sqlite:///{workdir}/validate.sqlite")
+    settings = CatalogSettings(staging_root=workdir / "staging")
+    uri = str(write_catalog_csv(workdir / "first.csv", rows))
+    return validate_feed(read_feed(uri), workdir / "first", settings, store, "first", lambda alert: None).good_path
+
+
+def first_load_cpu(good_path: str) -> dict[str, float]:
+    """Client CPU of one first load (publish only) of a validated file into a fresh sandbox without added
+    latency, in a process of its own: a publish task starts with none of what an earlier publish in the same
+    process would have cached (external id names) or left allocated. Seconds of CPU (user + system), of each,
+    and the page faults taken (the system share is mostly the heap's growth)."""
+    done = subprocess.run([sys.executable, "-m", "bench.catalog_load", "--publish-cpu", good_path],
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"first load of {good_path} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def publish_cpu(good_path: str) -> dict[str, float]:
+    """`first_load_cpu`'s child: publish the file once; what it cost the client."""
     with SandboxProcess("odoo", "--version", "18", "--seed", "demo", "--faults", json.dumps({"latency_ms": 0}),
-                        env=ENV) as server:
+                        env=ENV) as server, tempfile.TemporaryDirectory() as tmp:
         client = OdooClient(OdooConfig(server.url, "odoo", "retail-sync", API_KEY, timeout=TIMEOUT_S))
-        store = StateStore(f"sqlite:///{workdir}/state.sqlite")
-        settings = CatalogSettings(staging_root=workdir / "staging")
-        uri = str(write_catalog_csv(workdir / "first.csv", rows))
-        validated = validate_feed(read_feed(uri), workdir / "first", settings, store, "first", lambda alert: None)
-        result, _wall, cpu = measured(publish_catalog, validated.good_path, client, store, settings, "first")
+        client.uid    # noqa: B018  (the login is a per-process cost, not the publish's)
+        store = StateStore(f"sqlite:///{tmp}/state.sqlite")
+        settings = CatalogSettings(staging_root=Path(tmp) / "staging")
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        result = publish_catalog(good_path, client, store, settings, "first")
+        after = resource.getrusage(resource.RUSAGE_SELF)
         client.close()
-        if result.loaded != len(rows):
-            raise RuntimeError(f"first load of {len(rows)} SKUs loaded {result.loaded}: {result.failures}")
-    return cpu
+        if result.loaded != result.rows:
+            raise RuntimeError(f"first load of {result.rows} SKUs loaded {result.loaded}: {result.failures}")
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    return {"cpu_s": user + system, "user_s": user, "system_s": system,
+            "page_faults": after.ru_minflt - before.ru_minflt}
 
 
 def first_load_margin(sizes: tuple[int, ...] = MARGIN_SKUS, repeats: int = MARGIN_REPEATS) -> dict:
     """Median client CPU of a first load at each size, and the cost per row at the margin between the
-    smallest and the largest (what a row adds, whatever a publish costs once)."""
-    medians = {}
-    for size in sizes:
-        rows = catalog_rows(size, seed=42)
-        runs = []
+    smallest and the largest (what a row adds, whatever a publish costs once). The sizes take turns, so that
+    a change in the machine's speed during the run weighs on both alike."""
+    runs: dict[int, list[dict[str, float]]] = {size: [] for size in sizes}
+    with tempfile.TemporaryDirectory() as tmp:
+        good = {size: validated_feed(Path(tmp) / str(size), catalog_rows(size, seed=42)) for size in sizes}
         for _ in range(repeats):
-            with tempfile.TemporaryDirectory() as tmp:
-                runs.append(first_load_cpu(Path(tmp), rows))
-        medians[size] = statistics.median(runs)
+            for size in sizes:
+                runs[size].append(first_load_cpu(good[size]))
     small, large = min(sizes), max(sizes)
-    per_row = (medians[large] - medians[small]) / (large - small)
-    return {"cpu_s_median": {str(n): round(s, 3) for n, s in medians.items()}, "repeats": repeats,
+
+    def median(size: int, figure: str) -> float:
+        return statistics.median(run[figure] for run in runs[size])
+
+    def at_margin(figure: str) -> float:
+        return (median(large, figure) - median(small, figure)) / (large - small)
+
+    per_row = at_margin("cpu_s")
+    return {"cpu_s_median": {str(n): round(median(n, "cpu_s"), 3) for n in sizes}, "repeats": repeats,
             "cpu_us_per_row_at_margin": round(per_row * 1e6, 1),
-            "fixed_cpu_s": round(medians[small] - per_row * small, 3)}
+            "user_us_per_row_at_margin": round(at_margin("user_s") * 1e6, 1),
+            "system_us_per_row_at_margin": round(at_margin("system_s") * 1e6, 1),
+            "page_faults_per_row_at_margin": round(at_margin("page_faults"), 2),
+            "fixed_cpu_s": round(median(small, "cpu_s") - per_row * small, 3)}
 
 
 def naive(rows: list[dict], latency_ms: float = LATENCY_MS) -> dict:
@@ -147,12 +182,16 @@ def naive(rows: list[dict], latency_ms: float = LATENCY_MS) -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--publish-cpu"]:
+        print(json.dumps(publish_cpu(sys.argv[2])))
+        return
     if "--margin" in sys.argv[1:]:
         margin = first_load_margin()
         # The naive loader's client CPU per row in the same run (same machine load), against the same bare sandbox.
         baseline = naive(catalog_rows(MARGIN_BASELINE_SKUS, seed=42), latency_ms=0)
         print(f"first-load client CPU at the margin: {margin['cpu_us_per_row_at_margin']} µs/row "
-              f"(goal < 50), fixed {margin['fixed_cpu_s'] * 1000:.0f} ms per publish; naive loader in the same run: "
+              f"(goal < 50; user {margin['user_us_per_row_at_margin']}, system {margin['system_us_per_row_at_margin']}, "
+              f"{margin['page_faults_per_row_at_margin']} page faults/row), fixed {margin['fixed_cpu_s'] * 1000:.0f} ms per publish; naive loader in the same run: "
               f"{baseline['client_cpu_us_per_row']} µs/row ({baseline['rows']} SKUs, "
               f"{baseline['rpc_calls_per_row']} calls/row)", file=sys.stderr)
         print(json.dumps({"bench": "catalog_first_load_margin", **margin, "naive_baseline": baseline}))

@@ -20,7 +20,8 @@ def found(result, settings) -> list[tuple[str, str]]:
     return list(zip(pairs["id_l"].to_pylist(), pairs["id_r"].to_pylist(), strict=True))
 
 
-def test_spark_links_a_customer_base_as_well_as_duckdb():
+def test_spark_links_a_customer_base_as_well_as_duckdb(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                  # Spark's scratch space goes to a temporary directory, not here
     base = customer_base(2_000, seed=4)          # with dates of birth: the date comparison's format per backend
     scores = {}
     for backend in ("duckdb", "spark"):
@@ -31,3 +32,4 @@ def test_spark_links_a_customer_base_as_well_as_duckdb():
         scores[backend] = score_pairs(found(result, settings), base.truth)
     assert scores["spark"]["f1"] >= 0.99, scores
     assert abs(scores["spark"]["f1"] - scores["duckdb"]["f1"]) <= 0.01, scores
+    assert list(tmp_path.iterdir()) == []

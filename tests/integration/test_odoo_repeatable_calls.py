@@ -34,6 +34,21 @@ def test_a_lost_answer_on_a_keyed_load_is_retried_as_an_upsert(world):
     assert result["ids"] and categories_named(world, "Upserted") == 1 and world.client.counters.retries == 1
 
 
+def test_a_lost_answer_on_a_load_by_database_id_is_retried_as_an_update(world):
+    category = world.client.call("product.category", "create", [{"name": "Before"}])[0]
+    world.sandbox.faults.configure(FaultPlan(fail_calls={1: "502"}, after_commit=True))
+    result = world.client.call("product.category", "load", [".id", "name"], [[str(category), "Updated"]])
+    assert result["ids"] == [category] and world.client.counters.retries == 1
+    assert categories_named(world, "Updated") == 1 and categories_named(world, "Before") == 0
+
+
+def test_a_lost_answer_on_a_load_without_keys_is_not_sent_again(world):
+    world.sandbox.faults.configure(FaultPlan(fail_calls={1: "503"}, after_commit=True))
+    with pytest.raises(OdooOutcomeUnknown, match="may have run it"):
+        world.client.call("product.category", "load", ["name"], [["Unkeyed"]])
+    assert categories_named(world, "Unkeyed") == 1
+
+
 def test_the_binder_recovers_from_a_lost_answer_and_from_a_concurrent_binder(world):
     ids = world.client.call("product.category", "create", [{"name": f"c{i}"} for i in range(3)])
     keys = {f"test:category:{i}": odoo_id for i, odoo_id in enumerate(ids)}

@@ -41,19 +41,23 @@ def table(tmp_path) -> pa.Table:
     return pq.read_table(path)
 
 
+VARIANT_IDS = {product_key("S"): 41, product_key("M"): 42, product_key("L"): 43}   # the variants matched in Odoo
+
+
 def test_variant_rows_hold_the_row_wise_texts(tmp_path):
     python_rows = table(tmp_path).to_pylist()
-    assert [(key, list(values)) for key, values in mapper.variant_rows(table(tmp_path))] == [
-        (r["key"], [xmlid(r["key"]), r["sku"], load_value(r["barcode"]), load_value(r["cost"]),
+    assert [(key, list(values)) for key, values in mapper.variant_rows(table(tmp_path), VARIANT_IDS)] == [
+        (r["key"], [str(VARIANT_IDS[r["key"]]), r["sku"], load_value(r["barcode"]), load_value(r["cost"]),
                     load_value(r["weight"]), load_value(r["active"])]) for r in python_rows]
-    assert [list(v)[2:] for _k, v in mapper.variant_rows(table(tmp_path))] == [
+    assert [list(v)[2:] for _k, v in mapper.variant_rows(table(tmp_path), VARIANT_IDS)] == [
         ["4006381333931", "0.0000", "1e-07", "1"], ["", "12345678901234.5678", "1e+20", "0"],
         ["", "", "0.30000000000000004", "1"]]
 
 
 def test_price_rows_compare_amounts_and_date_promotions_in_utc(tmp_path):
-    wanted, obsolete = mapper.price_rows(table(tmp_path), ["19.9000"] * 3, "product.list0", published=set())
-    variant = {sku: xmlid(product_key(sku)) for sku in "SML"}
+    wanted, obsolete = mapper.price_rows(table(tmp_path), ["19.9000"] * 3, "product.list0", VARIANT_IDS,
+                                         published=set())
+    variant = {sku: str(VARIANT_IDS[product_key(sku)]) for sku in "SML"}
     assert [(key, list(values)) for key, values in wanted] == [
         # 19.90 and 19.9 are the parent's price: no rule; 21.9 is the SKU's own.
         (product_key("M"), [xmlid(price_key("M")), "product.list0", "0_product_variant", variant["M"], "fixed",
@@ -63,6 +67,6 @@ def test_price_rows_compare_amounts_and_date_promotions_in_utc(tmp_path):
     ]
     assert obsolete == []
     # A SKU published before loses the rules it no longer has.
-    _wanted, obsolete = mapper.price_rows(table(tmp_path), ["19.9000"] * 3, "product.list0",
+    _wanted, obsolete = mapper.price_rows(table(tmp_path), ["19.9000"] * 3, "product.list0", VARIANT_IDS,
                                           published={product_key("S"), product_key("M")})
     assert obsolete == [price_key("S"), promo_key("S"), promo_key("M")]

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from retail_sync.canonical.keys import product_key, template_key
 from retail_sync.canonical.product import PRODUCT_SCHEMA, digest
-from retail_sync.flows.catalog.plan import CatalogPlan
+from retail_sync.flows.catalog.plan import CatalogPlan, _as_python_text
 
 
 def product(sku, parent, price, **extra) -> dict:
@@ -100,3 +100,21 @@ def test_rows_are_taken_only_for_the_parents_written(tmp_path):
 def test_an_empty_file_plans_nothing(tmp_path):
     plan = CatalogPlan(written(tmp_path, []))
     assert (plan.templates, plan.sku_digests, plan.template_digests) == ({}, {}, {})
+
+
+def test_timestamps_and_floats_take_pythons_text_wherever_they_are_empty(tmp_path):
+    """The digest text of a timestamp or float is Python's `str()` of it, 'None' when empty, at any unit, time
+    zone and position of the empty values (present values only are converted, then put back in their rows)."""
+    moments = [datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), None, datetime(2026, 12, 1, tzinfo=UTC),
+               datetime(2026, 12, 1, 0, 0, 0, 500000, tzinfo=UTC), datetime(2026, 12, 1, 0, 0, 0, 123456, tzinfo=UTC),
+               datetime(2, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC), None]
+    for unit in ("s", "ms", "us"):
+        for zone in ("UTC", None, "Europe/Brussels"):
+            values = [m if m is None or unit != "s" else m.replace(microsecond=0) for m in moments]
+            column = pa.chunked_array([pa.array(values[:3], pa.timestamp(unit, tz=zone)),
+                                       pa.array(values[3:], pa.timestamp(unit, tz=zone))])
+            assert _as_python_text(column).to_pylist() == [str(v) for v in column.to_pylist()], (unit, zone)
+    floats = pa.chunked_array([pa.array([None, 1e-7, 0.30000000000000004], pa.float64()),
+                               pa.array([1e20, None], pa.float64())])
+    assert _as_python_text(floats).to_pylist() == ["None", "1e-07", "0.30000000000000004", "1e+20", "None"]
+    assert _as_python_text(pa.chunked_array([pa.array([None, None], pa.float64())])).to_pylist() == ["None"] * 2

@@ -24,7 +24,7 @@ def test_unset_or_blank_variables_keep_the_defaults_and_arguments_win(monkeypatc
     monkeypatch.setenv("RETAIL_SYNC_CATALOG_CHUNK_SIZE", "")
     monkeypatch.setenv("RETAIL_SYNC_CATALOG_SETTLE_SECONDS", "9")
     got = settings.catalog_settings(settle_seconds=0.0)
-    assert got.chunk_size == 500 and got.settle_seconds == 0.0
+    assert got.chunk_size == 1000 and got.settle_seconds == 0.0
 
 
 def test_a_value_of_the_wrong_type_names_the_variable(monkeypatch):

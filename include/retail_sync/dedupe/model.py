@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from pathlib import Path
 
 import pyarrow as pa
 import splink.comparison_level_library as cll
@@ -159,10 +160,13 @@ def database_api(settings: DedupeSettings):
         except ImportError as exc:
             raise RuntimeError("backend 'spark' needs pyspark (and a Java runtime) installed: "
                                "pip install -r requirements-spark.txt, or use backend 'duckdb'") from exc
+        # Spark's scratch space in a temporary directory, not the working directory (its default `spark-warehouse`).
+        scratch = Path(tempfile.mkdtemp(prefix="retail-sync-spark-"))
         spark = (SparkSession.builder.master(settings.spark_master)
-                 .config("spark.jars", similarity_jar_location()).getOrCreate())
+                 .config("spark.jars", similarity_jar_location())
+                 .config("spark.sql.warehouse.dir", str(scratch / "warehouse")).getOrCreate())
         # splink checkpoints its intermediate tables (Spark refuses without a directory for them).
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="retail-sync-spark-"))
+        spark.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
         return SparkAPI(spark_session=spark)
     import duckdb
     from splink.backends.duckdb import DuckDBAPI

@@ -10,6 +10,7 @@ Binding is safe to repeat: a create whose answer was lost, or one that races ano
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 
@@ -24,6 +25,9 @@ CHUNK = 500
 UNSAFE = re.compile(r"[^A-Za-z0-9_]+")   # compiled once: every key of a first load passes here
 BIND_ATTEMPTS = 3
 NAME_CACHE_SIZE = 200_000               # names remembered (a key is named in several stages of a publish)
+# From this many keys on, a look-up first asks whether any external id of ours for the model starts as all the
+# keys' names do (one small call): on a first load none does, and sending every name to learn that costs more.
+PROBE_MIN_KEYS = 1000
 _names: dict[str, str] = {}
 
 
@@ -84,11 +88,16 @@ class Binder:
         keys = list(keys)
         by_name = dict(zip(xmlid_names(keys), keys))
         names = list(by_name)
+        ours = [["module", "=", MODULE], ["model", "=", model]]
+        # Names hold only [A-Za-z0-9_]; in the pattern `_` matches any character, so it finds a superset: a
+        # probe can send the look-up on for nothing, never skip a bound key.
+        if len(names) >= PROBE_MIN_KEYS and not self.client.call(
+                "ir.model.data", "search", [*ours, ["name", "=like", f"{os.path.commonprefix(names)}%"]], limit=1):
+            return {}
         found: dict[str, tuple[int, int]] = {}
         for start in range(0, len(names), self.chunk):
-            rows = self.client.call("ir.model.data", "search_read",
-                                    [["module", "=", MODULE], ["model", "=", model],
-                                     ["name", "in", names[start:start + self.chunk]]], ["name", "res_id"])
+            rows = self.client.call("ir.model.data", "search_read", [*ours, ["name", "in", names[start:start + self.chunk]]],
+                                    ["name", "res_id"])
             found.update((by_name[r["name"]], (r["id"], r["res_id"])) for r in rows)
         return found
 

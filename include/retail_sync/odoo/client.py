@@ -65,13 +65,14 @@ def safe_to_repeat(method: str, args: tuple, kwargs: dict) -> bool:
     """Whether a second copy of this call, after a first one whose answer was lost, is harmless.
 
     `load` keyed by external id (an `id` column) is an upsert: the second call updates what the first
-    created. `create`, `load` without external ids and business methods (confirm, post, …) are not.
+    created; keyed by database id (a `.id` column) it updates existing records only. `create`, `load` without
+    either and business methods (confirm, post, …) are not.
     """
     if method in REPEATABLE_METHODS:
         return True
     if method == "load":
         fields = args[0] if args else kwargs.get("fields", [])
-        return "id" in fields
+        return "id" in fields or ".id" in fields
     return False
 
 

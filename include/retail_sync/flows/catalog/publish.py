@@ -327,7 +327,7 @@ class CatalogPublisher:
         keys = rows.keys
         indices = [i for p in parents for i in rows.of_parent[p] if keys[i] in todo and keys[i] not in self.failed]
         outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,
-                            mapper.variant_rows(_take(rows.table, indices)), self.settings.chunk_size)
+                            mapper.variant_rows(_take(rows.table, indices), self.variant_ids), self.settings.chunk_size)
         for key, error in outcome.failed.items():
             self._fail(key, error)
 
@@ -337,7 +337,7 @@ class CatalogPublisher:
         parent_of = rows.column("parent_key")
         bases = [templates[parent_of[i]]["list_price"] for i in indices]
         wanted, obsolete = mapper.price_rows(_take(rows.table, indices), bases, self.settings.pricelist,
-                                             published=self.bound_variants)
+                                             self.variant_ids, published=self.bound_variants)
         for key, error in load_rows(self.client, "product.pricelist.item", mapper.PRICE_COLUMNS, wanted,
                                     self.settings.chunk_size).failed.items():
             self._fail(key, error)

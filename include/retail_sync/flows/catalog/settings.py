@@ -13,7 +13,9 @@ class CatalogSettings:
     landing: str | None = None             # the landing folder (path or fsspec URL); None: staging_root/landing
     docs_root: Path | None = None          # GX Data Docs are built here when set
     flow: str = "catalog"
-    chunk_size: int = 500                  # rows per writing call (load): Odoo's work per call grows with it
+    # Rows per writing call (load): Odoo's work, and the time its transaction holds locks, grows with it, while each
+    # call costs the client ~1 ms of its own. Odoo's own import sends 2,000 rows per load() (base_import's `limit`).
+    chunk_size: int = 1000
     # Keys per reading call (external ids, variants, codes) and per external-id create: cheap for Odoo whatever
     # their size, while each call costs the client ~1 ms of its own, so a first load reads in few large calls.
     read_chunk_size: int = 5000

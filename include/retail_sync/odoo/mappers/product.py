@@ -4,13 +4,14 @@ record's key and its `load()` columns; the many (templates, attribute lines, var
 their values in one column list shared by all rows, the per-SKU ones made column by column from an Arrow table
 of canonical products (a first load maps every SKU: no dict per row).
 
-Everything is keyed by external id (`binder.xmlid`), so a record written twice is one record. Attribute lines
-name what they point to by the database ids this publish has just resolved.
+Everything is keyed by external id (`binder.xmlid`), so a record written twice is one record. Variants, whose
+external ids the publish binds to the records Odoo made, are written by database id; attribute lines and price
+rules name what they point to by the database ids this publish has just resolved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from functools import lru_cache
 
 import pyarrow as pa
@@ -82,28 +83,34 @@ def _category_xmlid(path: str) -> str:
     return xmlid(category_keys(path)[-1])
 
 
-VARIANT_COLUMNS = ["id", "default_code", "barcode", "standard_price", "weight", "active"]
+# A variant is written by its database id (`.id`): every SKU's variant was matched to the record Odoo made for its
+# combination, and its external id bound to it, before this load; by `.id` the load can only update that record
+# (a variant deleted meanwhile is refused, never made again without its combination) and a row's bytes halve.
+VARIANT_COLUMNS = [".id", "default_code", "barcode", "standard_price", "weight", "active"]
 
 
-def variant_rows(products: pa.Table) -> list[Row]:
+def variant_rows(products: pa.Table, variant_ids: Mapping[str, int]) -> list[Row]:
     """Each SKU's variant fields (VARIANT_COLUMNS), made column by column from the canonical products' Arrow
-    columns: the texts `load_value` gives each value, without a dict or a call per field of each row."""
+    columns: the texts `load_value` gives each value, without a dict or a call per field of each row.
+    `variant_ids`: the database id of each SKU's variant."""
     keys = products.column("key").to_pylist()
-    columns = [xmlids(keys), products.column("sku").to_pylist(), _texts(products.column("barcode")),
-               _texts(products.column("cost")),
+    columns = [[str(variant_ids[key]) for key in keys], products.column("sku").to_pylist(),
+               _texts(products.column("barcode")), _texts(products.column("cost")),
                ["" if w is None else str(w) for w in products.column("weight").to_pylist()],   # load_value, inline
                pc.fill_null(pc.if_else(products.column("active"), "1", "0"), "").to_pylist()]
     return list(zip(keys, zip(*columns)))
 
 
-PRICE_COLUMNS = ["id", "pricelist_id/id", "applied_on", "product_id/id", "compute_price", "fixed_price",
+# A rule names its variant by database id, as the variant load does.
+PRICE_COLUMNS = ["id", "pricelist_id/id", "applied_on", "product_id/.id", "compute_price", "fixed_price",
                  "min_quantity", "date_start", "date_end"]
 
 
-def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
+def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str, variant_ids: Mapping[str, int],
                published: Container[str]) -> tuple[list[Row], list[str]]:
     """The SKUs' pricelist rules (PRICE_COLUMNS): a SKU's own price when it differs from its parent's
-    (`base_prices`, the parents' list prices as text, one per SKU), and its promotion.
+    (`base_prices`, the parents' list prices as text, one per SKU), and its promotion. `variant_ids`: the
+    database id of each SKU's variant.
 
     Returns the rules to write and the keys of rules that must no longer exist. A SKU never `published`
     (its variant was not bound before this run, so no rule can name it yet) has none to remove.
@@ -119,12 +126,12 @@ def price_rows(products: pa.Table, base_prices: Sequence[str], pricelist: str,
     starts, ends = ([], []) if not promoted else (
         products.column("promo_start").to_pylist(), products.column("promo_end").to_pylist())
     rules = {}   # row number -> its rules, in write order (own price, then promotion)
-    for i, rule_id, variant_id in zip(own, xmlids([price_key(skus[i]) for i in own]), xmlids([keys[i] for i in own])):
-        rules[i] = [(keys[i], (rule_id, pricelist, "0_product_variant", variant_id, "fixed", prices[i], "0", "", ""))]
-    for i, rule_id, variant_id in zip(promoted, xmlids([promo_key(skus[i]) for i in promoted]),
-                                      xmlids([keys[i] for i in promoted])):
+    for i, rule_id in zip(own, xmlids([price_key(skus[i]) for i in own])):
+        rules[i] = [(keys[i], (rule_id, pricelist, "0_product_variant", str(variant_ids[keys[i]]), "fixed", prices[i],
+                               "0", "", ""))]
+    for i, rule_id in zip(promoted, xmlids([promo_key(skus[i]) for i in promoted])):
         rules.setdefault(i, []).append((keys[i], (
-            rule_id, pricelist, "0_product_variant", variant_id, "fixed", promos[i], "0",
+            rule_id, pricelist, "0_product_variant", str(variant_ids[keys[i]]), "fixed", promos[i], "0",
             load_datetime(starts[i]), load_datetime(ends[i]))))
     wanted = [rule for i in sorted(rules) for rule in rules[i]]
     obsolete = []
