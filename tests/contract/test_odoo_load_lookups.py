@@ -89,3 +89,25 @@ def test_a_row_with_an_external_id_and_a_database_id_follows_the_external_id(odo
     bound = odoo.call("ir.model.data", "search_read", [["module", "=", "retail_sync"],
                                                       ["name", "=like", f"both_{tag}_%"]], ["res_id"])
     assert sorted(r["res_id"] for r in bound) == sorted(result["ids"])
+
+
+@pytest.mark.parametrize("rows", [1, 3], ids=["row by row", "batched"])
+def test_an_archived_record_named_by_database_id_is_found_only_without_active_test(odoo, tag, rows):
+    """Odoo's load() checks a `.id` with `self.search([('id', '=', id)])` and a `rel/.id` with the comodel's
+    search (models.py `_convert_records`, `db_id_for`): an archived record is "unknown" unless the call's context
+    has active_test=False, with which it is updated or pointed to as any other."""
+    partners = odoo.call("res.partner", "create", [{"name": f"Archived {tag} {n}"} for n in range(rows)])
+    odoo.call("res.partner", "write", partners, {"active": False})
+    data = [[str(partner), f"Renamed {tag} {n}"] for n, partner in enumerate(partners)]
+    refused = odoo.call("res.partner", "load", [".id", "name"], data)
+    assert not refused["ids"] and any("Unknown database identifier" in m["message"] for m in refused["messages"])
+    loaded = odoo.call("res.partner", "load", [".id", "name"], data, context={"active_test": False})
+    assert loaded["messages"] == [] and loaded["ids"] == partners
+    names = odoo.call("res.partner", "read", partners, ["name"])
+    assert [n["name"] for n in names] == [f"Renamed {tag} {n}" for n in range(rows)]
+    # A row pointing to an archived record by database id: refused, then found with active_test off.
+    contacts = [[f"Contact {tag} {n}", str(partner)] for n, partner in enumerate(partners)]
+    refused = odoo.call("res.partner", "load", ["name", "parent_id/.id"], contacts)
+    assert not refused["ids"] and refused["messages"]
+    loaded = odoo.call("res.partner", "load", ["name", "parent_id/.id"], contacts, context={"active_test": False})
+    assert loaded["messages"] == [] and len(loaded["ids"]) == rows

@@ -21,6 +21,10 @@ DEFAULT_CHUNK = 500
 # load() reads datetime cells in the context's time zone, else the integration user's: canonical
 # datetimes are UTC, so every load says so rather than depend on how the user is set up.
 LOAD_CONTEXT = {"tz": "UTC"}
+# load() checks each database id it is given (`.id`, `rel/.id`) with a search, which skips archived records unless
+# active_test is off: an inactive SKU's variant, or the template of a parent whose SKUs are all inactive, would be
+# "Unknown database identifier". The ids a load names were resolved by this run, archived or not.
+BY_ID_CONTEXT = {**LOAD_CONTEXT, "active_test": False}
 
 
 @dataclass
@@ -44,9 +48,10 @@ def load_rows(client: OdooClient, model: str, columns: list[str], rows: Sequence
 
 def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[tuple[str, list]]) -> LoadOutcome:
     outcome = LoadOutcome()
+    context = BY_ID_CONTEXT if any(column.endswith(".id") for column in columns) else LOAD_CONTEXT
     while rows:
         try:
-            result = client.call(model, "load", columns, [values for _key, values in rows], context=LOAD_CONTEXT)
+            result = client.call(model, "load", columns, [values for _key, values in rows], context=context)
         except OdooError as exc:
             if exc.retryable:
                 raise

@@ -103,7 +103,7 @@ def _load_batch(model: Model, fields: list[str], data: list[list]) -> list[int] 
                             or _names_own_model(model, fields, row)):
                 flush()
             record_xmlid, database_id, vals = _convert_row(model, fields, row, lookups)
-            if database_id and not lookups.exists(model.spec.name, database_id):
+            if database_id and not lookups.searchable(model.spec.name, database_id):
                 return None
             module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
             if record_xmlid:
@@ -157,7 +157,7 @@ def _load_row_by_row(model: Model, fields: list[str], data: list[list]) -> tuple
             if len(row) != len(fields):
                 raise ImportProblem(f"Row {index + 1} has {len(row)} values for {len(fields)} columns")
             record_xmlid, database_id, vals = _convert_row(model, fields, row)
-            if database_id and not model.exists([database_id]):
+            if database_id and not model._searchable([database_id]):
                 raise ImportProblem(f"Unknown database identifier '{database_id}'", ".id")
             module, name = _split_xmlid(record_xmlid) if record_xmlid else (None, None)
             if record_xmlid:
@@ -339,7 +339,7 @@ def _relational(model: Model, fld, raw, by_xmlid: bool, lookups: _Lookups | None
                 target = int(token)
             except ValueError:
                 raise ImportProblem(f"Invalid database id '{token}' for field '{fld.string}'", fld.name) from None
-            if not (lookups.exists(fld.comodel, target) if lookups is not None else comodel.exists([target])):
+            if not (lookups.searchable(fld.comodel, target) if lookups is not None else comodel._searchable([target])):
                 raise ImportProblem(f"No matching record found for database id '{token}' in field '{fld.string}'",
                                     fld.name)
         ids.append(target)
@@ -371,7 +371,8 @@ class _Lookups:
         self.model = model
         self.fields, self.data = fields, data
         self.xmlids: dict[tuple[str, str], sa.Row | None] | None = None
-        self.found: dict[str, set[int]] = {}
+        self.found: dict[str, set[int]] = {}    # records external ids name: existing is enough
+        self.by_id: dict[str, set[int]] = {}    # records named by database id: as a search finds them
         self.live = False      # True: no prefetched answer is trusted any more
         self._prefetch_ids()
 
@@ -392,16 +393,22 @@ class _Lookups:
                     if token.isdigit():
                         wanted.setdefault(comodel, set()).add(int(token))
         for comodel, ids in wanted.items():
-            self.found[comodel] = self.model.env[comodel].sudo()._existing(sorted(ids))
+            self.by_id[comodel] = self.model.env[comodel].sudo()._searchable(sorted(ids))
 
     def exists(self, comodel: str, record_id: int) -> bool:
         if not self.live and record_id in self.found.get(comodel, ()):
             return True
         return bool(self.model.env[comodel].sudo().exists([record_id]))
 
+    def searchable(self, comodel: str, record_id: int) -> bool:
+        """Whether a record named by database id counts as found (Model._searchable)."""
+        if not self.live and record_id in self.by_id.get(comodel, ()):
+            return True
+        return bool(self.model.env[comodel].sudo()._searchable([record_id]))
+
     def forget(self) -> None:
         self.live = True
-        self.xmlids, self.found = {}, {}
+        self.xmlids, self.found, self.by_id = {}, {}, {}
 
     def _prefetch_xmlids(self) -> None:
         names: set[tuple[str, str]] = set()

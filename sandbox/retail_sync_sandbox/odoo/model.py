@@ -546,6 +546,19 @@ class Model:
             found.update(self.conn.scalars(sa.select(self.table.c.id).where(self.table.c.id.in_(chunk))))
         return found
 
+    def _searchable(self, ids) -> set[int]:
+        """The ids `search([('id', '=', id)])` finds: existing and, unless the context turns active_test off,
+        active. Odoo's load() checks the database ids it is given (`.id`, `rel/.id`) that way, so an archived
+        record named by id is "unknown" to a load without active_test=False."""
+        if "active" not in self.spec.fields or not self.env.context.get("active_test", True):
+            return self._existing(ids)
+        found: set[int] = set()
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            found.update(self.conn.scalars(sa.select(self.table.c.id).where(
+                self.table.c.id.in_(chunk), self.table.c.active.is_(True))))
+        return found
+
     def _write_x2many(self, record_id: int, fld: Field, commands) -> None:
         comodel = self.env[fld.comodel].sudo()
         # The caller's rights on the comodel apply to the commands that create, change or delete there.
