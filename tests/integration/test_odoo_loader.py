@@ -100,3 +100,15 @@ def test_a_first_row_that_really_fails_is_still_dead_lettered(client):
     batch[0][1][0] = partner_xmlid(client, "loader_taken_0")
     outcome = load_rows(client, "product.template", ["id", "name", "list_price"], batch)
     assert list(outcome.failed) == ["first:0"] and sorted(outcome.ids) == ["first:1", "first:2"]
+
+
+def test_records_named_by_database_id_may_be_archived_only_when_the_caller_says_so(client):
+    """By default a load keeps Odoo's active_test (an order's computations search warehouses, taxes, pricelists):
+    an archived record named by `.id` is refused as Odoo refuses it. `archived_ok` loads it."""
+    partner = client.call("res.partner", "create", {"name": "Archived partner"})
+    client.call("res.partner", "write", [partner], {"active": False})
+    refused = load_rows(client, "res.partner", [".id", "name"], [("k", [str(partner), "Renamed"])])
+    assert "Unknown database identifier" in refused.failed["k"] and not refused.ids
+    loaded = load_rows(client, "res.partner", [".id", "name"], [("k", [str(partner), "Renamed"])], archived_ok=True)
+    assert loaded.ids == {"k": partner} and not loaded.failed
+    assert client.call("res.partner", "read", [partner], ["name"])[0]["name"] == "Renamed"

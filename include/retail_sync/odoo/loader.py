@@ -22,9 +22,10 @@ DEFAULT_CHUNK = 500
 # datetimes are UTC, so every load says so rather than depend on how the user is set up.
 LOAD_CONTEXT = {"tz": "UTC"}
 # load() checks each database id it is given (`.id`, `rel/.id`) with a search, which skips archived records unless
-# active_test is off: an inactive SKU's variant, or the template of a parent whose SKUs are all inactive, would be
-# "Unknown database identifier". The ids a load names were resolved by this run, archived or not.
-BY_ID_CONTEXT = {**LOAD_CONTEXT, "active_test": False}
+# active_test is off. A load whose ids may name archived records on purpose (an inactive SKU's variant, the template
+# of a parent whose SKUs are all inactive) says so; the whole call then runs with active_test off, so the others
+# (orders: their computations search warehouses, taxes, pricelists) keep Odoo's default.
+ARCHIVED_OK_CONTEXT = {**LOAD_CONTEXT, "active_test": False}
 
 
 @dataclass
@@ -38,17 +39,19 @@ class LoadOutcome:
 
 
 def load_rows(client: OdooClient, model: str, columns: list[str], rows: Sequence[tuple[str, list]],
-              chunk: int = DEFAULT_CHUNK) -> LoadOutcome:
-    """Upsert `rows` ((key, values) in `columns` order) through `model.load`, chunk by chunk."""
+              chunk: int = DEFAULT_CHUNK, archived_ok: bool = False) -> LoadOutcome:
+    """Upsert `rows` ((key, values) in `columns` order) through `model.load`, chunk by chunk. `archived_ok`: the
+    records the rows name by database id may be archived (ARCHIVED_OK_CONTEXT)."""
     outcome = LoadOutcome()
+    context = ARCHIVED_OK_CONTEXT if archived_ok else LOAD_CONTEXT
     for start in range(0, len(rows), chunk):
-        outcome.merge(_load_chunk(client, model, columns, list(rows[start:start + chunk])))
+        outcome.merge(_load_chunk(client, model, columns, list(rows[start:start + chunk]), context))
     return outcome
 
 
-def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[tuple[str, list]]) -> LoadOutcome:
+def _load_chunk(client: OdooClient, model: str, columns: list[str], rows: list[tuple[str, list]],
+                context: dict) -> LoadOutcome:
     outcome = LoadOutcome()
-    context = BY_ID_CONTEXT if any(column.endswith(".id") for column in columns) else LOAD_CONTEXT
     while rows:
         try:
             result = client.call(model, "load", columns, [values for _key, values in rows], context=context)

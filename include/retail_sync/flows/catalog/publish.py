@@ -279,8 +279,9 @@ class CatalogPublisher:
                         failed[parent] = exc.message
         creates = mapper.attribute_line_rows(lines)
         line_parent = {key: parent for (key, _values), (parent, *_rest) in zip(creates, lines)}
+        # An all-inactive parent's template is archived: its lines name it by id all the same.
         outcome = load_rows(self.client, "product.template.attribute.line", mapper.ATTRIBUTE_LINE_COLUMNS, creates,
-                            self.settings.chunk_size)
+                            self.settings.chunk_size, archived_ok=True)
         failed.update((line_parent[key], error) for key, error in outcome.failed.items())
         return failed
 
@@ -326,8 +327,9 @@ class CatalogPublisher:
             self._fail(key, error)
         keys = rows.keys
         indices = [i for p in parents for i in rows.of_parent[p] if keys[i] in todo and keys[i] not in self.failed]
-        outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,
-                            mapper.variant_rows(_take(rows.table, indices), self.variant_ids), self.settings.chunk_size)
+        outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,     # an inactive SKU's is archived
+                            mapper.variant_rows(_take(rows.table, indices), self.variant_ids), self.settings.chunk_size,
+                            archived_ok=True)
         for key, error in outcome.failed.items():
             self._fail(key, error)
 
@@ -339,7 +341,7 @@ class CatalogPublisher:
         wanted, obsolete = mapper.price_rows(_take(rows.table, indices), bases, self.settings.pricelist,
                                              self.variant_ids, published=self.bound_variants)
         for key, error in load_rows(self.client, "product.pricelist.item", mapper.PRICE_COLUMNS, wanted,
-                                    self.settings.chunk_size).failed.items():
+                                    self.settings.chunk_size, archived_ok=True).failed.items():
             self._fail(key, error)
         if obsolete:
             stale_ids = list(self.binder.resolve("product.pricelist.item", obsolete).values())
