@@ -4,6 +4,7 @@ key: they name records in Odoo for good, so a first load and a later one-key loo
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 
 import pytest
@@ -46,3 +47,24 @@ def test_the_remembered_names_stay_bounded(monkeypatch):
     assert binder.xmlid_names(keys[8:]) == [by_definition(k) for k in keys[8:]]   # 17 more: the cache starts over
     assert [binder.xmlid_name(k) for k in keys] == [by_definition(k) for k in keys]
     assert len(binder._names) <= 10
+
+
+ASCII_KEYS = ["pim:product:P000001-S-SAN", "pim:product:a--b", "pim:product:a-_-b", "-lead", "trail-", "_under_",
+              "pim:product:" + "y" * 100, "", "a", "a\x01b", "pim:price:TEE/S 1", "x:" * 50 + "end", "::a::", "a__b"]
+
+
+@pytest.mark.parametrize("keys", [ASCII_KEYS, ASCII_KEYS[:1], ["plain", "keys"], ["pim:product:a\x00b", "c"],
+                                  ["", ""], ["-", "_"], ["ok", "é"]])
+def test_a_batch_of_ascii_keys_is_named_by_definition(keys):
+    """ASCII batches are made safe over one joined text: runs, ends, long keys, and the separator and marker
+    characters inside a key (which send the batch one key at a time) all name as the definition does."""
+    assert binder.xmlid_names(keys) == [by_definition(key) for key in keys]
+
+
+def test_random_ascii_batches_are_named_by_definition():
+    rng = random.Random(7)
+    alphabet = "ab_Z09:-/ .#\t"
+    for _ in range(200):
+        keys = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 90))) for _ in range(rng.randrange(1, 6))]
+        binder._names.clear()
+        assert binder.xmlid_names(keys) == [by_definition(key) for key in keys], keys
