@@ -9,15 +9,13 @@ letters; the rest of the batch still loads.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from retail_sync.batch_memory import batch_memory
 from retail_sync.canonical.keys import attribute_key, attribute_value_key, category_keys, template_key
 from retail_sync.flows.catalog.plan import CatalogPlan, PlanRows
 from retail_sync.flows.catalog.settings import CatalogSettings
@@ -360,25 +358,7 @@ def _payload(product: dict) -> dict:
             for k, v in product.items()}
 
 
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Keep CPython's cyclic garbage collector from running while a publish maps and writes.
-
-    A first load allocates a few hundred thousand short-lived objects (row values, Odoo's JSON answers). Each
-    burst of allocations makes the collector walk the whole process heap, which in a task process holds
-    Airflow, Great Expectations and pyarrow (~300,000 objects): measured, those walks cost more client CPU
-    than the mapping itself. What a publish builds holds no reference cycles and is freed by reference
-    counting; any cycle it leaves is collected once the collector runs again, right after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def publish_catalog(good_path: str, client: OdooClient, store: StateStore, settings: CatalogSettings,
                     run_id: str) -> PublishResult:
-    with cyclic_gc_paused():
+    with batch_memory():
         return CatalogPublisher(client, store, settings, run_id).publish(good_path)
