@@ -170,6 +170,10 @@ class OdooClient:
             sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
             raise OdooRetryableError(f"connection to Odoo failed: {type(exc).__name__}",
                                      may_have_committed=sent) from None
+        # httpx binds a response's stream to the response, a reference cycle that only the cyclic collector frees:
+        # while a batch keeps it paused, every answer and its request body would stay in memory (a first load's
+        # bodies are MiBs). The answer is read, so the stream is done with: unbind it.
+        response.stream = httpx.ByteStream(b"")
         if response.status_code in RETRYABLE_STATUSES:
             retry_after = response.headers.get("Retry-After")
             raise OdooRetryableError(f"Odoo answered HTTP {response.status_code}", status=response.status_code,

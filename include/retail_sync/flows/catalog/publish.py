@@ -286,21 +286,19 @@ class CatalogPublisher:
     def _match_variants(self, rows: PlanRows, parents, attribute_values) -> dict[str, int]:
         by_template = {self.template_ids[p]: p for p in parents}
         ids = list(by_template)
-        ptav_value: dict[int, int] = {}
-        variants = []
+        by_combination: dict[tuple[int, frozenset], int] = {}
         step = self.settings.read_chunk_size
         for start in range(0, len(ids), step):
             chunk = ids[start:start + step]
-            for ptav in self.client.call("product.template.attribute.value", "search_read",
-                                         [["product_tmpl_id", "in", chunk]], ["product_attribute_value_id"],
-                                         load=None, context={"active_test": False}):
-                ptav_value[ptav["id"]] = ptav["product_attribute_value_id"]
-            variants += self.client.call("product.product", "search_read", [["product_tmpl_id", "in", chunk]],
-                                         ["product_tmpl_id", "product_template_attribute_value_ids"], load=None,
-                                         context={"active_test": False})
-        value_of = ptav_value.__getitem__
-        by_combination = {(v["product_tmpl_id"], frozenset(map(value_of, v["product_template_attribute_value_ids"]))):
-                          v["id"] for v in variants}
+            # A chunk's answers are used and dropped before the next is read: memory stays one chunk's.
+            value_of = {ptav["id"]: ptav["product_attribute_value_id"] for ptav in self.client.call(
+                "product.template.attribute.value", "search_read", [["product_tmpl_id", "in", chunk]],
+                ["product_attribute_value_id"], load=None, context={"active_test": False})}.__getitem__
+            by_combination.update(
+                ((v["product_tmpl_id"], frozenset(map(value_of, v["product_template_attribute_value_ids"]))), v["id"])
+                for v in self.client.call("product.product", "search_read", [["product_tmpl_id", "in", chunk]],
+                                          ["product_tmpl_id", "product_template_attribute_value_ids"], load=None,
+                                          context={"active_test": False}))
         # The wanted combination of each distinct attribute text (a feed has few: sizes × colours).
         keys, texts = rows.keys, rows.column("attributes")
         combination = {text: frozenset(attribute_values.get(pair) for pair in rows.attribute_maps[text].items())
