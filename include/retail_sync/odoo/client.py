@@ -236,11 +236,9 @@ def encode_body(body: Any) -> bytes:
 def _has_non_finite(value: Any) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(map(_has_non_finite, value.values()))
-    if isinstance(value, (list, tuple)):
-        return any(map(_has_non_finite, value))
-    return False
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    # Texts and integers (most of a body: ids, row values) are passed over without a call each.
+    return any(_has_non_finite(item) for item in items if not isinstance(item, (str, int)))
 
 
 def decode_body(content: bytes) -> Any:

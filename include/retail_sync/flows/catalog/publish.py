@@ -10,6 +10,7 @@ letters; the rest of the batch still loads.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -121,10 +122,14 @@ class CatalogPublisher:
         keys = rows.keys
         return {parent for parent, indices in rows.of_parent.items() if any(keys[i] in self.failed for i in indices)}
 
-    def _live_indices(self, rows: PlanRows, parents) -> list[int]:
-        """Row numbers of the given parents' SKUs not refused so far, in write order."""
+    def _live_indices(self, rows: PlanRows, parents, wanted: Collection[str] | None = None) -> Sequence[int]:
+        """Row numbers of the given parents' SKUs (those in `wanted`, if given) not refused so far, in write order:
+        every row on a first load that nothing refused (`parents` are then all of them, in row order)."""
+        if not self.failed and len(parents) == len(rows.of_parent) and (wanted is None or len(wanted) == len(rows)):
+            return range(len(rows))      # `wanted` holds keys of these rows only: as many means all of them
         keys, failed = rows.keys, self.failed
-        return [i for p in parents for i in rows.of_parent[p] if keys[i] not in failed]
+        return [i for p in parents for i in rows.of_parent[p]
+                if keys[i] not in failed and (wanted is None or keys[i] in wanted)]
 
     def _check_currency(self, rows: PlanRows) -> None:
         company = self.client.call("res.company", "search_read", [], ["currency_id"], limit=1)[0]
@@ -294,11 +299,11 @@ class CatalogPublisher:
             value_of = {ptav["id"]: ptav["product_attribute_value_id"] for ptav in self.client.call(
                 "product.template.attribute.value", "search_read", [["product_tmpl_id", "in", chunk]],
                 ["product_attribute_value_id"], load=None, context={"active_test": False})}.__getitem__
-            by_combination.update(
-                ((v["product_tmpl_id"], frozenset(map(value_of, v["product_template_attribute_value_ids"]))), v["id"])
+            by_combination.update({
+                (v["product_tmpl_id"], frozenset(map(value_of, v["product_template_attribute_value_ids"]))): v["id"]
                 for v in self.client.call("product.product", "search_read", [["product_tmpl_id", "in", chunk]],
                                           ["product_tmpl_id", "product_template_attribute_value_ids"], load=None,
-                                          context={"active_test": False}))
+                                          context={"active_test": False})})
         # The wanted combination of each distinct attribute text (a feed has few: sizes × colours).
         keys, texts = rows.keys, rows.column("attributes")
         combination = {text: frozenset(attribute_values.get(pair) for pair in rows.attribute_maps[text].items())
@@ -318,11 +323,11 @@ class CatalogPublisher:
         return matched
 
     def _load_variants(self, rows: PlanRows, parents, changed_skus) -> None:
-        todo = {k: v for k, v in self.variant_ids.items() if k in changed_skus and k not in self.failed}
+        todo = self.variant_ids if not self.failed and len(changed_skus) == len(rows) else {
+            k: v for k, v in self.variant_ids.items() if k in changed_skus and k not in self.failed}
         for key, error in self.binder.bind("product.product", todo, bound=self.bound_variants).items():
             self._fail(key, error)
-        keys = rows.keys
-        indices = [i for p in parents for i in rows.of_parent[p] if keys[i] in todo and keys[i] not in self.failed]
+        indices = self._live_indices(rows, parents, todo)
         outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,     # an inactive SKU's is archived
                             mapper.variant_rows(_take(rows.table, indices), self.variant_ids), self.settings.chunk_size,
                             archived_ok=True)
@@ -330,8 +335,7 @@ class CatalogPublisher:
             self._fail(key, error)
 
     def _load_prices(self, rows: PlanRows, templates, parents, changed_skus) -> None:
-        keys = rows.keys
-        indices = [i for p in parents for i in rows.of_parent[p] if keys[i] in changed_skus and keys[i] not in self.failed]
+        indices = self._live_indices(rows, parents, changed_skus)
         parent_of = rows.column("parent_key")
         bases = [templates[parent_of[i]]["list_price"] for i in indices]
         wanted, obsolete = mapper.price_rows(_take(rows.table, indices), bases, self.settings.pricelist,
@@ -344,9 +348,11 @@ class CatalogPublisher:
             unlink_records(self.client, "product.pricelist.item", stale_ids, self.settings.chunk_size)
 
 
-def _take(table: pa.Table, indices: list[int]) -> pa.Table:
+def _take(table: pa.Table, indices: Sequence[int]) -> pa.Table:
     """The table's rows at `indices` (the table itself when that is all of them, in order: a first load)."""
-    if len(indices) == table.num_rows and indices == list(range(table.num_rows)):
+    every_row = range(table.num_rows)
+    if len(indices) == table.num_rows and (indices == every_row if isinstance(indices, range) else
+                                           indices == list(every_row)):
         return table
     return table.take(pa.array(indices, pa.int64()))
 
