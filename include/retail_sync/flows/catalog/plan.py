@@ -96,7 +96,10 @@ class CatalogPlan:
             count = len(self.rows_of[parent])
             of_parent[parent] = range(start, start + count)
             start += count
-        return PlanRows(table, of_parent, self._attribute_maps)
+        rows = PlanRows(table, of_parent, self._attribute_maps)
+        if table is self.table:   # every row, in file order: the plan's own lists serve
+            rows.share_columns({"key": self.keys, "parent_key": self.parent_of})
+        return rows
 
 
 class PlanRows:
@@ -112,6 +115,10 @@ class PlanRows:
 
     def __len__(self) -> int:
         return self.table.num_rows
+
+    def share_columns(self, columns: dict[str, list]) -> None:
+        """Use lists already made of these columns (of these rows, in this order) rather than make them again."""
+        self._columns.update(columns)
 
     def column(self, name: str) -> list:
         if name not in self._columns:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retail_sync.batch_memory import batch_memory
-from retail_sync.canonical.keys import attribute_key, attribute_value_key, category_keys, template_key
+from retail_sync.canonical.keys import attribute_key, attribute_value_key, category_keys
 from retail_sync.flows.catalog.plan import CatalogPlan, PlanRows
 from retail_sync.flows.catalog.settings import CatalogSettings
 from retail_sync.odoo.binder import Binder
@@ -48,6 +48,7 @@ class CatalogPublisher:
         self.template_ids: dict[str, int] = {}    # parent key -> product.template id
         self.variant_ids: dict[str, int] = {}     # SKU key -> product.product id
         self.bound_variants: dict[str, int] = {}  # SKU key -> variant its external id named before this run's writes
+        self.template_keys: dict[str, str] = {}   # parent key -> its template's key
 
     # ---------------------------------------------------------------- plan
     def publish(self, good_path: str) -> PublishResult:
@@ -56,7 +57,7 @@ class CatalogPublisher:
         plan = CatalogPlan(pq.read_table(good_path))
         result = PublishResult(rows=len(plan.keys))
         templates, sku_digests, template_digests = plan.templates, plan.sku_digests, plan.template_digests
-        template_keys = plan.template_keys
+        template_keys = self.template_keys = plan.template_keys
         ledger = self.store.ledger([*sku_digests, *template_digests])
         if not ledger:   # nothing in the ledger: a first load writes all
             changed_skus, changed_parents = set(sku_digests), set(templates)
@@ -221,9 +222,9 @@ class CatalogPublisher:
         columns, records = mapper.template_rows(
             [parent for parent in parents
              if parent not in refused or not all(keys[i] in self.failed for i in rows.of_parent[parent])],
-            templates, self.settings.tax_classes, self.client.version)
+            templates, self.settings.tax_classes, self.client.version, self.template_keys)
         outcome = load_rows(self.client, "product.template", columns, records, self.settings.chunk_size)
-        by_parent = {template_key(parent): parent for parent in parents}
+        by_parent = {self.template_keys[parent]: parent for parent in parents}
         self._fail_groups(rows, {by_parent[k]: error for k, error in outcome.failed.items()})
         return {by_parent[k]: odoo_id for k, odoo_id in outcome.ids.items()}
 

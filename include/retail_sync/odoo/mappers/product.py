@@ -61,13 +61,15 @@ TEMPLATE_COLUMNS = ["id", "name", "description_sale", "categ_id/id", "list_price
 
 
 def template_rows(parent_keys: Sequence[str], templates: dict[str, dict], tax_classes: dict[str, str],
-                  version: int) -> tuple[list[str], list[Row]]:
+                  version: int, template_keys: Mapping[str, str] | None = None) -> tuple[list[str], list[Row]]:
     """Each parent's product template: the columns (TEMPLATE_COLUMNS, then the version's storable-product
     fields) and a row of texts per parent, the names of their external ids made together first (a first load
-    writes every template: no dict per template)."""
+    writes every template: no dict per template). `template_keys`: each parent's `template_key`, when the caller
+    has them made already."""
     storable = storable_product_fields(version)
     tail = tuple(storable.values())
-    keys = [template_key(parent) for parent in parent_keys]
+    keys = ([template_keys[parent] for parent in parent_keys] if template_keys is not None else
+            [template_key(parent) for parent in parent_keys])
     rows: list[Row] = []
     for key, ident, parent in zip(keys, xmlids(keys), parent_keys):
         template = templates[parent]
