@@ -118,3 +118,12 @@ def test_timestamps_and_floats_take_pythons_text_wherever_they_are_empty(tmp_pat
                                pa.array([1e20, None], pa.float64())])
     assert _as_python_text(floats).to_pylist() == ["None", "1e-07", "0.30000000000000004", "1e+20", "None"]
     assert _as_python_text(pa.chunked_array([pa.array([None, None], pa.float64())])).to_pylist() == ["None"] * 2
+
+
+def test_digests_of_a_file_longer_than_a_slice_hash_each_row_wise_text_in_its_row(tmp_path):
+    """The texts are hashed a slice (1,000) at a time: every row of every slice, in order, keeps its own digest."""
+    rows = [product(f"SKU-{i:04d}", f"P{i // 3:04d}", f"{10 + i % 7}.50", weight=i / 8) for i in range(2_345)]
+    table = written(tmp_path, rows)
+    plan = CatalogPlan(table)
+    assert plan.sku_digests == {row["key"]: row_wise_sku_digest(row, plan.templates[row["parent_key"]]["list_price"])
+                                for row in table.to_pylist()}

@@ -81,8 +81,10 @@ class CatalogPlan:
         parents = pa.array(list(self.templates), pa.string())
         prices = pa.array([values["list_price"] for values in self.templates.values()], pa.string())
         base = prices.take(pc.index_in(table.column("parent_key"), value_set=parents))
-        texts = pc.binary_join_element_wise(*pieces, "\x1fbase_price=", base, "")
-        return [hashlib.sha256(text).hexdigest() for text in texts.cast(pa.binary()).to_pylist()]
+        texts = pc.binary_join_element_wise(*pieces, "\x1fbase_price=", base, "").cast(pa.binary())
+        sha256, step = hashlib.sha256, 1000   # the texts as Python bytes a slice at a time: memory stays a slice's
+        return [sha256(text).hexdigest() for start in range(0, len(texts), step)
+                for text in texts.slice(start, step).to_pylist()]
 
     def rows(self, parents: set[str]) -> PlanRows:
         """The rows of the given parents only, parents in key order and each parent's rows in file order (the

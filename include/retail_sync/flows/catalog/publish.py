@@ -329,11 +329,13 @@ class CatalogPublisher:
         for key, error in self.binder.bind("product.product", todo, bound=self.bound_variants).items():
             self._fail(key, error)
         indices = self._live_indices(rows, parents, todo)
-        outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,     # an inactive SKU's is archived
-                            mapper.variant_rows(_take(rows.table, indices), self.variant_ids), self.settings.chunk_size,
-                            archived_ok=True)
-        for key, error in outcome.failed.items():
-            self._fail(key, error)
+        step = self.settings.chunk_size
+        for start in range(0, len(indices), step):   # a load call's rows made at a time: memory stays one call's
+            outcome = load_rows(self.client, "product.product", mapper.VARIANT_COLUMNS,
+                                mapper.variant_rows(_take(rows.table, indices[start:start + step]), self.variant_ids),
+                                step, archived_ok=True)                  # an inactive SKU's variant is archived
+            for key, error in outcome.failed.items():
+                self._fail(key, error)
 
     def _load_prices(self, rows: PlanRows, templates, parents, changed_skus) -> None:
         indices = self._live_indices(rows, parents, changed_skus)
@@ -350,10 +352,11 @@ class CatalogPublisher:
 
 
 def _take(table: pa.Table, indices: Sequence[int]) -> pa.Table:
-    """The table's rows at `indices` (the table itself when that is all of them, in order: a first load)."""
-    every_row = range(table.num_rows)
-    if len(indices) == table.num_rows and (indices == every_row if isinstance(indices, range) else
-                                           indices == list(every_row)):
+    """The table's rows at `indices`: a slice of it (no copy) when they are consecutive rows in order, as on a
+    first load."""
+    if isinstance(indices, range) and indices.step == 1:
+        return table.slice(indices.start, len(indices))
+    if len(indices) == table.num_rows and indices == list(range(table.num_rows)):
         return table
     return table.take(pa.array(indices, pa.int64()))
 
