@@ -42,7 +42,7 @@ SKUS = int(os.environ.get("BENCH_SKUS", "50000"))
 # Per-call cost of a hosted Odoo (network round trip + request setup) that the loopback sandbox lacks;
 # set 0 to measure the bare sandbox. Applied to the pipeline and the baseline alike.
 LATENCY_MS = float(os.environ.get("BENCH_ODOO_LATENCY_MS", "20"))
-MARGIN_SKUS = tuple(int(n) for n in os.environ.get("BENCH_MARGIN_SKUS", "500,4000").split(","))
+MARGIN_SKUS = tuple(int(n) for n in os.environ.get("BENCH_MARGIN_SKUS", "500,8000").split(","))
 MARGIN_REPEATS = int(os.environ.get("BENCH_MARGIN_REPEATS", "3"))
 BASELINE_SKUS = int(os.environ.get("BENCH_BASELINE_SKUS", "5000"))
 MARGIN_BASELINE_SKUS = int(os.environ.get("BENCH_MARGIN_BASELINE_SKUS", "500"))   # the naive loader beside --margin
