@@ -39,8 +39,8 @@ def arrow_memory_from_malloc() -> Iterator[None]:
 
     pyarrow's default pool, mimalloc, reserves a 1 GiB arena that it marks for transparent huge pages
     (madvise MADV_HUGEPAGE), so the first touch of each 2 MiB of it makes the kernel zero a whole huge page.
-    A batch's columns are a few MiB: measured on a 8,000-SKU first load, zeroing those pages took 12 % of the
-    client's CPU (~9 µs per SKU, system time), and with malloc's 4 KiB pages under 1 %. Buffers remember
+    A batch's columns are a few MiB: measured on an 8,000-SKU first load, zeroing those pages took 12 % of the
+    client's CPU (~9 µs per SKU, system time); with malloc's 4 KiB pages, 1–1.5 %. Buffers remember
     the pool they came from, so those made before or after are freed where they belong."""
     previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
