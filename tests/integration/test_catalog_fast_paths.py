@@ -83,3 +83,39 @@ def test_refused_skus_in_a_large_unsorted_file_and_its_rerun_under_faults_equal_
     finally:
         world.server.stop()
         clean.server.stop()
+
+
+def sorted_feed_with_a_barcode_twice() -> list[str]:
+    """Sorted by parent (the plan's rows are the whole file); nothing is refused before the variants are written,
+    then Odoo refuses the second SKU carrying a barcode, in a late load call."""
+    lines = []
+    for p in range(PARENTS):
+        for i, size in enumerate(SIZES):
+            sku = f"P{p:04d}-{size}"
+            barcode = FOREIGN_BARCODE if sku in ("P0010-S", "P0280-M") else ""
+            lines.append(f"{sku},P{p:04d},Tee {p},Apparel/Tops,{10 + i}.90,EUR,standard,true,{barcode},{size}")
+    return lines
+
+
+def test_a_variant_refused_in_a_late_load_call_of_a_clean_sorted_first_load_equals_a_clean_run(tmp_path):
+    world, clean = start_world(tmp_path / "faulty"), start_world(tmp_path / "clean")
+    try:
+        world.client.policy = PATIENT
+        expected = clean.run(clean.feed("feed.csv", sorted_feed_with_a_barcode_twice()))
+        world.sandbox.faults.configure(FaultPlan(rate_429=0.0125, rate_502=0.0125, rate_503=0.0125,
+                                                 rate_serialization=0.0125, after_commit=True, retry_after=0.001,
+                                                 seed=5))
+        outcome = world.run(world.feed("feed.csv", sorted_feed_with_a_barcode_twice()))
+        world.sandbox.faults.configure(FaultPlan())
+        assert world.client.counters.retries > 0
+        for result in (expected, outcome):
+            assert result.status == FileStatus.PUBLISHED and result.loaded == PARENTS * 4 - 1
+            [(key, error)] = result.failures.items()
+            assert key in ("pim:product:P0010-S", "pim:product:P0280-M") and FOREIGN_BARCODE in error
+        assert [letter.key for letter in world.store.dead_letters("catalog")] == list(outcome.failures)
+        state = snapshot(world.client)
+        assert state == snapshot(clean.client)
+        assert len(state["products"]) == PARENTS * 4 - 1 and len(state["items"]) == len(snapshot(clean.client)["items"])
+    finally:
+        world.server.stop()
+        clean.server.stop()
