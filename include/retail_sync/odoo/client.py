@@ -17,6 +17,7 @@ import json
 import logging
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -220,7 +221,18 @@ class OdooClient:
 
 # Request and answer bodies go through msgspec (which Airflow itself installs): a first load sends every row of the
 # file and reads back every id, and the standard library's json took ~7 µs of client CPU per row doing it.
-_encode = msgspec.json.Encoder().encode
+
+
+def _float_subclass(value: Any) -> Any:
+    """msgspec refuses a float subclass (numpy.float64) the standard library wrote as its number: write it so."""
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"Encoding objects of type {type(value).__name__} is unsupported")
+
+
+_encode = msgspec.json.Encoder(enc_hook=_float_subclass).encode
+# What msgspec writes for a non-finite value: `null` for a float, the texts "NaN", "sNaN", "Infinity" for a Decimal.
+_NON_FINITE_MARKS = (b"null", b'aN"', b'nity"')
 _decode = msgspec.json.Decoder().decode
 
 
@@ -228,7 +240,8 @@ def encode_body(body: Any) -> bytes:
     """Compact JSON of a request body. A NaN or infinity is refused, as the standard library's `allow_nan=False`
     does: msgspec writes one as `null`, which Odoo would take as an empty value (a price cleared)."""
     data = _encode(body)
-    if b"null" in data and _has_non_finite(body):   # `null` is rare in a body: only then is it looked through
+    # These marks are rare in a body: only then is it looked through.
+    if any(mark in data for mark in _NON_FINITE_MARKS) and _has_non_finite(body):
         raise ValueError("a NaN or infinite number cannot be sent to Odoo")
     return data
 
@@ -236,9 +249,15 @@ def encode_body(body: Any) -> bytes:
 def _has_non_finite(value: Any) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-    # Texts and integers (most of a body: ids, row values) are passed over without a call each.
-    return any(_has_non_finite(item) for item in items if not isinstance(item, (str, int)))
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        items = value.values() if isinstance(value, dict) else value
+        # Texts and integers (most of a body: ids, row values) are passed over without a call each.
+        return any(_has_non_finite(item) for item in items if not isinstance(item, (str, int)))
+    if isinstance(value, Decimal):
+        return not value.is_finite()
+    if value is None or isinstance(value, (str, int, bytes)):
+        return False
+    return _has_non_finite(msgspec.to_builtins(value))   # a dataclass or Struct: the fields msgspec writes
 
 
 def decode_body(content: bytes) -> Any:
