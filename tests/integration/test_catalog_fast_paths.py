@@ -86,8 +86,8 @@ def test_refused_skus_in_a_large_unsorted_file_and_its_rerun_under_faults_equal_
 
 
 def sorted_feed_with_a_barcode_twice() -> list[str]:
-    """Sorted by parent (the plan's rows are the whole file); nothing is refused before the variants are written,
-    then Odoo refuses the second SKU carrying a barcode, in a late load call."""
+    """Sorted by parent (the plan's rows are the whole file); two SKUs far apart carry one barcode, which Odoo
+    would give to the first variant written and refuse for the second, in a late load call."""
     lines = []
     for p in range(PARENTS):
         for i, size in enumerate(SIZES):
@@ -97,7 +97,7 @@ def sorted_feed_with_a_barcode_twice() -> list[str]:
     return lines
 
 
-def test_a_variant_refused_in_a_late_load_call_of_a_clean_sorted_first_load_equals_a_clean_run(tmp_path):
+def test_skus_sharing_a_barcode_in_a_sorted_first_load_are_refused_before_writing_under_faults(tmp_path):
     world, clean = start_world(tmp_path / "faulty"), start_world(tmp_path / "clean")
     try:
         world.client.policy = PATIENT
@@ -109,13 +109,21 @@ def test_a_variant_refused_in_a_late_load_call_of_a_clean_sorted_first_load_equa
         world.sandbox.faults.configure(FaultPlan())
         assert world.client.counters.retries > 0
         for result in (expected, outcome):
-            assert result.status == FileStatus.PUBLISHED and result.loaded == PARENTS * 4 - 1
-            [(key, error)] = result.failures.items()
-            assert key in ("pim:product:P0010-S", "pim:product:P0280-M") and FOREIGN_BARCODE in error
-        assert [letter.key for letter in world.store.dead_letters("catalog")] == list(outcome.failures)
+            assert result.status == FileStatus.PUBLISHED and result.loaded == PARENTS * 4 - 2
+            assert result.failures == {
+                "pim:product:P0010-S": f"conflict: barcode {FOREIGN_BARCODE} is also the barcode of SKU P0280-M in "
+                                       "this file",
+                "pim:product:P0280-M": f"conflict: barcode {FOREIGN_BARCODE} is also the barcode of SKU P0010-S in "
+                                       "this file"}
+        assert {letter.key for letter in world.store.dead_letters("catalog")} == set(outcome.failures)
         state = snapshot(world.client)
         assert state == snapshot(clean.client)
-        assert len(state["products"]) == PARENTS * 4 - 1 and len(state["items"]) == len(snapshot(clean.client)["items"])
+        assert len(state["products"]) == PARENTS * 4 - 2 and len(state["items"]) == len(snapshot(clean.client)["items"])
+        # Nothing of the refused SKUs is left behind: no product without its code, none holding the barcode.
+        for client in (world.client, clean.client):
+            assert client.call("product.product", "search_count", [["default_code", "=", False]]) == 0
+            assert client.call("product.product", "search_count", [["barcode", "=", FOREIGN_BARCODE]],
+                               context={"active_test": False}) == 0
     finally:
         world.server.stop()
         clean.server.stop()

@@ -9,7 +9,7 @@ letters; the rest of the batch still loads.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -151,6 +151,7 @@ class CatalogPublisher:
         keys = [all_keys[i] for i in live]
         skus = [all_skus[i] for i in live]
         barcodes = [all_barcodes[i] for i in live]
+        self._refuse_shared_barcodes(keys, skus, barcodes)
         ours = self.bound_variants = self.binder.resolve("product.product", keys)
         step = self.settings.read_chunk_size
         holders: list[dict] = []
@@ -179,6 +180,22 @@ class CatalogPublisher:
             elif barcode and barcode_holders and own not in barcode_holders:
                 self._fail(key, f"conflict: barcode {barcode} already belongs to Odoo product "
                                 f"{min(barcode_holders)}")
+
+    def _refuse_shared_barcodes(self, keys: list[str], skus: list[str], barcodes: list[str | None]) -> None:
+        """A barcode on several SKUs of the file: Odoo would give it to the first variant written and refuse the
+        next after Odoo had made that variant (a product without a code left behind). Which SKU is right is for
+        the feed to say, so each of them is dead-lettered as a conflict, naming the others, and none is written."""
+        shared = {barcode for barcode, count in Counter(barcodes).items() if barcode and count > 1}
+        if not shared:
+            return
+        carriers: dict[str, list[str]] = defaultdict(list)
+        for sku, barcode in zip(skus, barcodes):
+            if barcode in shared:
+                carriers[barcode].append(sku)
+        for key, sku, barcode in zip(keys, skus, barcodes):
+            if barcode in shared:
+                others = ", ".join(other for other in carriers[barcode] if other != sku)
+                self._fail(key, f"conflict: barcode {barcode} is also the barcode of SKU {others} in this file")
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
         paths = {templates[p]["category"] for p in parents}
