@@ -139,12 +139,18 @@ def test_variants_prices_and_promotions(world):
     assert "All / Apparel / Tops" in state["categories"]
 
 
-def test_odoo_refusing_a_row_dead_letters_it_and_loads_the_rest(world):
-    rows = GOOD + ["TWIN,TWIN,Twin,Apparel,5.00,EUR,standard,true,4006381333931,"]  # barcode already on TEE-S
+def test_skus_sharing_a_barcode_are_dead_lettered_and_the_rest_loads(world):
+    rows = GOOD + ["TWIN,TWIN,Twin,Apparel,5.00,EUR,standard,true,4006381333931,"]  # the barcode TEE-S has
     result = world.run(world.feed("feed.csv", rows))
-    assert result.dead_lettered == 1 and result.loaded == len(GOOD)
-    letter = [d for d in world.store.dead_letters("catalog") if d.key == "pim:product:TWIN"][0]
-    assert letter.stage == "load" and "barcode" in letter.error.lower() and letter.payload["sku"] == "TWIN"
+    assert result.dead_lettered == 2 and result.loaded == len(GOOD) - 1
+    letters = {d.key: d for d in world.store.dead_letters("catalog")}
+    assert set(letters) == {"pim:product:TWIN", "pim:product:TEE-S"}
+    assert letters["pim:product:TWIN"].stage == "load" and letters["pim:product:TWIN"].payload["sku"] == "TWIN"
+    assert "barcode 4006381333931 is also the barcode of SKU TEE-S" in letters["pim:product:TWIN"].error
+    assert "of SKU TWIN" in letters["pim:product:TEE-S"].error
+    codes = {p[0] for p in snapshot(world.client)["products"]}
+    assert "TEE-M" in codes and not {"TEE-S", "TWIN"} & codes
+    assert world.client.call("product.product", "search_count", [["default_code", "=", False]]) == 0
 
 
 def test_foreign_currency_is_dead_lettered(world):

@@ -151,7 +151,6 @@ class CatalogPublisher:
         keys = [all_keys[i] for i in live]
         skus = [all_skus[i] for i in live]
         barcodes = [all_barcodes[i] for i in live]
-        self._refuse_shared_barcodes(keys, skus, barcodes)
         ours = self.bound_variants = self.binder.resolve("product.product", keys)
         step = self.settings.read_chunk_size
         holders: list[dict] = []
@@ -169,6 +168,7 @@ class CatalogPublisher:
                 by_code[holder["default_code"]].add(holder["id"])
             if holder["barcode"]:
                 by_barcode[holder["barcode"]].add(holder["id"])
+        self._refuse_shared_barcodes(keys, skus, barcodes, ours, by_barcode)
         if not holders:      # a first load: nobody holds any code or barcode yet
             return
         for key, sku, barcode in zip(keys, skus, barcodes):
@@ -181,20 +181,25 @@ class CatalogPublisher:
                 self._fail(key, f"conflict: barcode {barcode} already belongs to Odoo product "
                                 f"{min(barcode_holders)}")
 
-    def _refuse_shared_barcodes(self, keys: list[str], skus: list[str], barcodes: list[str | None]) -> None:
+    def _refuse_shared_barcodes(self, keys: list[str], skus: list[str], barcodes: list[str | None],
+                                ours: dict[str, int], by_barcode: dict[str, set[int]]) -> None:
         """A barcode on several SKUs of the file: Odoo would give it to the first variant written and refuse the
-        next after Odoo had made that variant (a product without a code left behind). Which SKU is right is for
-        the feed to say, so each of them is dead-lettered as a conflict, naming the others, and none is written."""
+        next after Odoo had made that variant (a product without a code left behind). When one of them already
+        holds it in Odoo, it keeps it (the others are refused as its holder's conflicts); otherwise which SKU is
+        right is for the feed to say, so each of them is dead-lettered as a conflict naming the others."""
         shared = {barcode for barcode, count in Counter(barcodes).items() if barcode and count > 1}
         if not shared:
             return
-        carriers: dict[str, list[str]] = defaultdict(list)
-        for sku, barcode in zip(skus, barcodes):
-            if barcode in shared:
-                carriers[barcode].append(sku)
+        carriers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for key, sku, barcode in zip(keys, skus, barcodes):
             if barcode in shared:
-                others = ", ".join(other for other in carriers[barcode] if other != sku)
+                carriers[barcode].append((key, sku))
+        for barcode, skus_of in carriers.items():
+            holders = by_barcode.get(barcode, set())
+            if any(ours.get(key) in holders for key, _sku in skus_of):
+                continue
+            for key, sku in skus_of:
+                others = ", ".join(other for _key, other in skus_of if other != sku)
                 self._fail(key, f"conflict: barcode {barcode} is also the barcode of SKU {others} in this file")
 
     def _ensure_categories(self, templates, parents) -> dict[str, str]:
